@@ -1,0 +1,21 @@
+/** A minimal typed event emitter that runs in browsers and Node alike. */
+export class Emitter<Events extends { [K in keyof Events]: (...args: never[]) => void }> {
+  private readonly listeners = new Map<keyof Events, Set<Events[keyof Events]>>();
+
+  /** Adds a listener and returns the function that removes it. */
+  on<K extends keyof Events>(event: K, listener: Events[K]): () => void {
+    let set = this.listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  protected emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
+    const set = this.listeners.get(event);
+    if (!set) return;
+    for (const listener of [...set]) (listener as (...a: Parameters<Events[K]>) => void)(...args);
+  }
+}

@@ -1,0 +1,12 @@
+export { ClientDoc, type ClientDocEvents, type ClientDocOptions, type EditOrigin } from './client-doc.js';
+export type { RemotePresence, SelectionValue } from './presence.js';
+export {
+  type ConnectionState,
+  TandemClient,
+  type TandemClientEvents,
+  type TandemClientOptions,
+  type Transport,
+} from './tandem-client.js';
+export { type UndoOptions, UndoManager } from './undo-manager.js';
+export { codePointToUtf16, utf16ToCodePoint } from '@tandem/ot';
+export { connectWebSocket, type WebSocketConnectionOptions, type WebSocketLike } from './websocket-connection.js';
