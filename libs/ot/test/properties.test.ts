@@ -1,0 +1,335 @@
+/**
+ * Seeded randomized property tests of the three document types: transform convergence
+ * (TP1), compose, invert, and transformWithConflicts agreeing with transform.
+ *
+ * Every case runs on its own seed, printed in the failure message. Replay one with
+ *   OT_SEED=<seed> npx vitest run libs/ot/test/properties.test.ts
+ * and run more cases with OT_ITERATIONS=<n> (default 300 per property and type).
+ */
+import {
+  type AnyDocType,
+  type ConflictKind,
+  DOC_TYPE_NAMES,
+  type DocTypeName,
+  getDocType,
+  type Json1Op,
+  type Json1Path,
+  type JSONValue,
+  json1Type,
+  validateOp,
+} from '@tandem/ot';
+import { describe, expect, it } from 'vitest';
+import {
+  JSON_KEYS,
+  json1AddOp,
+  json1InsertOp,
+  json1RemoveOp,
+  json1ReplaceOp,
+  json1TextEditOp,
+  Random,
+  randomInitial,
+  randomJsonValue,
+  randomOp,
+  randomTextOp,
+  seedFromEnv,
+} from '../../testkit/src/index.js';
+
+const ITERATIONS = seedFromEnv('OT_ITERATIONS', 300);
+const BASE_SEED = 1;
+const REPLAY = process.env.OT_SEED ? seedFromEnv('OT_SEED', 0) : undefined;
+const SEEDS: number[] =
+  REPLAY === undefined ? Array.from({ length: ITERATIONS }, (_, i) => BASE_SEED + i) : [REPLAY];
+const SEED_LABEL = REPLAY === undefined ? `seeds ${BASE_SEED}..${BASE_SEED + ITERATIONS - 1}` : `seed ${REPLAY}`;
+
+const show = (v: unknown) => JSON.stringify(v);
+
+/**
+ * Runs `check` once per seed, each with a fresh generator; a failure names the seed, the
+ * command that replays it, and whatever `check` recorded about the case.
+ */
+function forEachSeed(property: string, typeName: DocTypeName, check: (rng: Random, record: (v: unknown) => void) => void) {
+  for (const seed of SEEDS) {
+    const notes: unknown[] = [];
+    try {
+      check(new Random(seed * 7919 + typeName.length), (v) => notes.push(v));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(
+        `${typeName} ${property} failed for seed ${seed} (replay: OT_SEED=${seed} npx vitest run libs/ot/test/properties.test.ts)\n` +
+          `case: ${notes.map(show).join('\n      ')}\n${message}`,
+        { cause: err },
+      );
+    }
+  }
+}
+
+/** A random document: the type's random initial content, then up to three random ops applied. */
+function randomDoc(type: AnyDocType, rng: Random): unknown {
+  let doc = type.create(randomInitial(type.name, rng));
+  for (let i = rng.int(4); i > 0; i--) doc = type.apply(doc, validateOp(type, randomOp(type.name, rng, doc), doc));
+  return doc;
+}
+
+/** A random op for `doc` that passed validation, as the server would receive it. */
+function validOp(type: AnyDocType, rng: Random, doc: unknown): unknown {
+  return validateOp(type, randomOp(type.name, rng, doc), doc);
+}
+
+/**
+ * TP1 for ops a (committed first) and b, both made on `doc`: both orders reach the same
+ * document. Each transformed op must also pass validation against the document it is
+ * applied to, as the server would check it. Returns the converged document.
+ */
+function checkConvergence(type: AnyDocType, doc: unknown, a: unknown, b: unknown): unknown {
+  const afterA = type.apply(doc, a);
+  const bPrime = type.transform(b, a, 'right');
+  validateOp(type, bPrime, afterA);
+  const left = type.apply(afterA, bPrime);
+
+  const afterB = type.apply(doc, b);
+  const aPrime = type.transform(a, b, 'left');
+  validateOp(type, aPrime, afterB);
+  const right = type.apply(afterB, aPrime);
+
+  expect(right).toEqual(left);
+  return left;
+}
+
+describe.each(DOC_TYPE_NAMES)('%s properties', (typeName) => {
+  const type = getDocType(typeName);
+
+  it(`transform converges (TP1), ${SEED_LABEL}`, () => {
+    forEachSeed('TP1', typeName, (rng, record) => {
+      const doc = randomDoc(type, rng);
+      const a = validOp(type, rng, doc);
+      const b = validOp(type, rng, doc);
+      record({ doc, a, b });
+      checkConvergence(type, doc, a, b);
+    });
+  });
+
+  it(`compose matches applying in sequence, ${SEED_LABEL}`, () => {
+    forEachSeed('compose', typeName, (rng, record) => {
+      const doc = randomDoc(type, rng);
+      const a = validOp(type, rng, doc);
+      const afterA = type.apply(doc, a);
+      const b = validOp(type, rng, afterA);
+      record({ doc, a, b });
+      const composed = type.compose(a, b);
+      validateOp(type, composed, doc);
+      expect(type.apply(doc, composed)).toEqual(type.apply(afterA, b));
+    });
+  });
+
+  it(`invertWithDoc undoes the op, ${SEED_LABEL}`, () => {
+    forEachSeed('invert', typeName, (rng, record) => {
+      const doc = randomDoc(type, rng);
+      const before = structuredClone(doc);
+      const a = validOp(type, rng, doc);
+      record({ doc, a });
+      const after = type.apply(doc, a);
+      const inverse = type.invertWithDoc(a, doc);
+      validateOp(type, inverse, after);
+      expect(type.apply(after, inverse)).toEqual(before);
+      // Neither apply nor invertWithDoc touched the snapshot they were given.
+      expect(doc).toEqual(before);
+    });
+  });
+
+  it(`transformWithConflicts returns the op transform returns, ${SEED_LABEL}`, () => {
+    forEachSeed('transformWithConflicts', typeName, (rng, record) => {
+      const doc = randomDoc(type, rng);
+      const a = validOp(type, rng, doc);
+      const b = validOp(type, rng, doc);
+      record({ doc, a, b });
+      for (const side of ['left', 'right'] as const) {
+        const result = type.transformWithConflicts(a, b, side);
+        expect(result.op).toEqual(type.transform(a, b, side));
+        if (typeName !== 'json1') expect(result.conflicts).toEqual([]);
+      }
+    });
+  });
+});
+
+describe('side convention', () => {
+  it('text: the insert committed first comes first', () => {
+    const type = getDocType('text');
+    const first = ['A'];
+    const second = ['B'];
+    expect(checkConvergence(type, 'xy', first, second)).toBe('ABxy');
+    expect(type.apply('xy', type.transform(first, second, 'left'))).toBe('Axy');
+    expect(type.apply(type.apply('xy', second), type.transform(first, second, 'left'))).toBe('ABxy');
+  });
+
+  it('rich-text: the insert committed first comes first, and its attributes win', () => {
+    const type = getDocType('rich-text');
+    const doc = [{ insert: 'xy' }];
+    expect(checkConvergence(type, doc, [{ insert: 'A' }], [{ insert: 'B' }])).toEqual([{ insert: 'ABxy' }]);
+    expect(
+      checkConvergence(type, doc, [{ retain: 2, attributes: { color: 'red' } }], [{ retain: 2, attributes: { color: 'blue' } }]),
+    ).toEqual([{ insert: 'xy', attributes: { color: 'red' } }]);
+  });
+
+  it('json1: the write committed first wins a collision', () => {
+    const doc = { n: 0 };
+    const first: Json1Op = ['x', { i: 1 }];
+    const second: Json1Op = ['x', { i: 2 }];
+    // `second` arrives after `first` was committed: it is transformed with side 'right' and loses.
+    expect(json1Type.transform(second, first, 'right')).toBeNull();
+    expect(json1Type.apply(json1Type.apply(doc, first), json1Type.transform(second, first, 'right'))).toEqual({
+      n: 0,
+      x: 1,
+    });
+    // The example of the brief: ['x', {i: 2}] committed first, ['x', {i: 1}] transformed past it.
+    const late = json1Type.transform(['x', { i: 1 }], ['x', { i: 2 }], 'right');
+    expect(json1Type.apply(json1Type.apply(doc, ['x', { i: 2 }]), late)).toEqual({ n: 0, x: 2 });
+    expect(checkConvergence(json1Type as AnyDocType, doc, first, second)).toEqual({ n: 0, x: 1 });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// json1 write conflicts
+
+type JSONObject = { [key: string]: JSONValue };
+
+function isObject(v: JSONValue | undefined): v is JSONObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function valueAt(doc: JSONValue, path: Json1Path): JSONValue | undefined {
+  let v: JSONValue | undefined = doc;
+  for (const k of path) {
+    if (Array.isArray(v) && typeof k === 'number') v = v[k];
+    else if (isObject(v) && typeof k === 'string') v = Object.hasOwn(v, k) ? v[k] : undefined;
+    else return undefined;
+  }
+  return v;
+}
+
+function nodes(doc: JSONValue, path: Json1Path = []): { path: Json1Path; value: JSONValue }[] {
+  const out = [{ path, value: doc }];
+  if (Array.isArray(doc)) doc.forEach((v, i) => out.push(...nodes(v, [...path, i])));
+  else if (isObject(doc)) for (const [k, v] of Object.entries(doc)) out.push(...nodes(v, [...path, k]));
+  return out;
+}
+
+interface ConflictCase {
+  kind: ConflictKind;
+  /** The op that removes or writes first in the case's story; either may be committed first. */
+  a: Json1Op;
+  b: Json1Op;
+  /** Checks the converged document, given whether `a` was committed first. */
+  expectResult(doc: JSONValue, aFirst: boolean): void;
+}
+
+/** Two concurrent ops on `doc` that must conflict: both insert at one new key, or one removes what the other edits. */
+function conflictCase(rng: Random, doc: JSONValue): ConflictCase {
+  const all = nodes(doc);
+  if (rng.bool(0.4)) {
+    const objects = all.filter((n) => isObject(n.value));
+    const parent = rng.pick(objects);
+    const free = JSON_KEYS.filter((k) => !Object.hasOwn(parent.value as JSONObject, k));
+    const path = [...parent.path, free.length > 0 ? rng.pick(free) : `new${rng.int(100)}`];
+    const va = randomJsonValue(rng);
+    let vb = randomJsonValue(rng);
+    while (show(vb) === show(va)) vb = randomJsonValue(rng);
+    return {
+      kind: 'drop-collision',
+      a: json1InsertOp(path, va),
+      b: json1InsertOp(path, vb),
+      expectResult: (result, aFirst) => expect(valueAt(result, path)).toEqual(aFirst ? va : vb),
+    };
+  }
+  // Something to edit inside something to remove: a string (es), a number (ena), or an
+  // object or list to insert into.
+  const targets = all.filter(
+    (n) => n.path.length > 0 && n.value !== null && typeof n.value !== 'boolean',
+  );
+  const target = rng.pick(targets);
+  let edit: Json1Op;
+  if (typeof target.value === 'string') edit = json1TextEditOp(target.path, randomTextOp(rng, target.value));
+  else if (typeof target.value === 'number') edit = json1AddOp(target.path, rng.range(1, 5));
+  else if (Array.isArray(target.value)) edit = json1InsertOp([...target.path, rng.int(target.value.length + 1)], 'new');
+  else {
+    const free = JSON_KEYS.filter((k) => !Object.hasOwn(target.value as JSONObject, k));
+    edit = json1InsertOp([...target.path, free.length > 0 ? rng.pick(free) : 'zz'], randomJsonValue(rng, 1));
+  }
+  // Remove the target or one of its ancestors (never the root).
+  const removedPath = target.path.slice(0, rng.range(1, target.path.length));
+  const removedParent = valueAt(doc, removedPath.slice(0, -1));
+  const replace = rng.bool(0.3) && !Array.isArray(removedParent);
+  const replacement = randomJsonValue(rng, 1);
+  const remove = replace ? json1ReplaceOp(removedPath, replacement) : json1RemoveOp(removedPath);
+  return {
+    kind: 'remove-edit',
+    a: remove,
+    b: edit,
+    expectResult: (result) => {
+      // The removal wins whichever was committed first; the edit vanished with the content.
+      if (replace) expect(valueAt(result, removedPath)).toEqual(replacement);
+      else if (!Array.isArray(removedParent)) expect(valueAt(result, removedPath)).toBeUndefined();
+      else expect(result).toEqual(json1Type.apply(doc, remove));
+    },
+  };
+}
+
+describe('json1 write conflicts', () => {
+  const type = json1Type as AnyDocType;
+
+  it(`converge, are reported with their kind, and the op committed first wins, ${SEED_LABEL}`, () => {
+    forEachSeed('conflict', 'json1', (rng, record) => {
+      const doc = randomDoc(type, rng) as JSONValue;
+      const c = conflictCase(rng, doc);
+      const aFirst = rng.bool();
+      const [first, second] = aFirst ? [c.a, c.b] : [c.b, c.a];
+      record({ doc, kind: c.kind, first, second });
+      validateOp(json1Type, first, doc);
+      validateOp(json1Type, second, doc);
+
+      const result = checkConvergence(type, doc, first, second) as JSONValue;
+      c.expectResult(result, aFirst);
+
+      for (const [op, other, side] of [
+        [second, first, 'right'],
+        [first, second, 'left'],
+      ] as const) {
+        const withConflicts = json1Type.transformWithConflicts(op, other, side);
+        expect(withConflicts.op).toEqual(json1Type.transform(op, other, side));
+        expect(withConflicts.conflicts.map((k) => k.kind)).toContain(c.kind);
+        for (const conflict of withConflicts.conflicts) expect(conflict.description).toMatch(/\//);
+      }
+    });
+  });
+
+  it('an insert at the same key: the later op is dropped and the conflict names both parts', () => {
+    const first: Json1Op = ['x', { i: 1 }];
+    const second: Json1Op = ['x', { i: 2 }];
+    const { op, conflicts } = json1Type.transformWithConflicts(second, first, 'right');
+    expect(op).toBeNull();
+    expect(conflicts).toHaveLength(1);
+    expect(conflicts[0]).toMatchObject({ kind: 'drop-collision', op: second, other: first });
+    // The op committed first, transformed past the later one, keeps its value.
+    const kept = json1Type.transformWithConflicts(first, second, 'left');
+    expect(json1Type.apply(json1Type.apply({}, second), kept.op)).toEqual({ x: 1 });
+    expect(kept.conflicts.map((k) => k.kind)).toEqual(['drop-collision']);
+  });
+
+  it('an edit inside a removed subtree vanishes, whichever was committed first', () => {
+    const doc = { tags: { a: 'hello', n: 1 }, keep: true };
+    const remove: Json1Op = ['tags', { r: true }];
+    for (const edit of [
+      ['tags', 'a', { es: [1, 'X'] }],
+      ['tags', 'n', { ena: 2 }],
+      ['tags', 'z', { i: 5 }],
+    ] as Json1Op[]) {
+      for (const removeFirst of [true, false]) {
+        const [first, second] = removeFirst ? [remove, edit] : [edit, remove];
+        expect(checkConvergence(type, doc, first, second)).toEqual({ keep: true });
+        const late = json1Type.transformWithConflicts(second, first, 'right');
+        expect(late.conflicts.map((k) => k.kind)).toEqual(['remove-edit']);
+        if (!removeFirst) expect(late.op).toEqual(json1Type.transform(second, first, 'right'));
+        if (removeFirst) expect(late.op).toBeNull();
+      }
+    }
+  });
+});

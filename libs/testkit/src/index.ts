@@ -1,0 +1,4 @@
+export * from './generators.js';
+export * from './random.js';
+export * from './reference-server.js';
+export * from './simulation.js';
