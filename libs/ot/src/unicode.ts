@@ -7,6 +7,14 @@
 const SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** True when UTF-16 unit `i` of `s` is a high surrogate with its low surrogate after it. */
+function startsPair(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdbff) return false;
+  const next = s.charCodeAt(i + 1);
+  return next >= 0xdc00 && next <= 0xdfff;
+}
+
 /** True when `s` has a surrogate half without its partner, which no UTF-8 peer can represent. */
 export function hasLoneSurrogate(s: string): boolean {
   return LONE_SURROGATE.test(s);
@@ -47,8 +55,7 @@ export function codePointToUtf16(s: string, pos: number): number {
   let offset = 0;
   for (let cp = 0; cp < pos; cp++) {
     if (offset >= s.length) return s.length + (pos - cp);
-    const c = s.charCodeAt(offset);
-    offset += c >= 0xd800 && c <= 0xdbff && offset + 1 < s.length ? 2 : 1;
+    offset += startsPair(s, offset) ? 2 : 1;
   }
   return offset;
 }
@@ -66,7 +73,7 @@ export function utf8Length(s: string): number {
     const c = s.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+    else if (startsPair(s, i)) {
       n += 4;
       i++;
     } else n += 3;

@@ -31,6 +31,7 @@ const impl = otJson1.type;
 impl.registerSubtype({
   ...otText.type,
   apply(doc: unknown, op: otText.TextOp) {
+    if (doc === undefined) throw new TandemError('OP_PATH_MISSING', 'A text edit (es) targets a path the document lacks');
     if (typeof doc !== 'string') throw new TandemError('OP_INVALID', 'A text edit (es) targets a value that is not a string');
     textType.checkOpAgainst(op, doc);
     return textType.apply(doc, op);
@@ -39,6 +40,7 @@ impl.registerSubtype({
 impl.registerSubtype({
   name: 'number',
   apply(doc: unknown, n: number) {
+    if (doc === undefined) throw new TandemError('OP_PATH_MISSING', 'A number edit (ena) targets a path the document lacks');
     if (typeof doc !== 'number') throw new TandemError('OP_INVALID', 'A number edit (ena) targets a value that is not a number');
     const sum = doc + n;
     if (!Number.isFinite(sum)) throw new TandemError('OP_OUT_OF_RANGE', 'A number edit overflows');

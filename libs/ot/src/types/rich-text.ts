@@ -35,6 +35,7 @@ function checkAttributes(attributes: unknown, where: string): void {
   if (attributes === undefined) return;
   if (!isPlainObject(attributes)) throw invalid(`${where}: attributes must be an object`);
   for (const [key, value] of Object.entries(attributes)) {
+    if (hasLoneSurrogate(key)) throw new TandemError('OP_BAD_UNICODE', `${where}: an attribute name has a lone surrogate`);
     const t = typeof value;
     if (value !== null && t !== 'string' && t !== 'number' && t !== 'boolean') {
       throw invalid(`${where}: attribute ${key} must be a string, number, boolean or null`);
@@ -43,6 +44,25 @@ function checkAttributes(attributes: unknown, where: string): void {
       throw new TandemError('OP_BAD_UNICODE', `${where}: attribute ${key} has a lone surrogate`);
     }
   }
+}
+
+/** True when any key or string anywhere in an embed has a lone surrogate; iterative, like checkDepth. */
+function embedHasLoneSurrogate(embed: Record<string, unknown>): boolean {
+  const stack: unknown[] = [embed];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (hasLoneSurrogate(v)) return true;
+    } else if (Array.isArray(v)) {
+      stack.push(...v);
+    } else if (isPlainObject(v)) {
+      for (const [k, child] of Object.entries(v)) {
+        if (hasLoneSurrogate(k)) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 function isLength(n: unknown): n is number {
@@ -63,6 +83,8 @@ function checkComponent(c: unknown, i: number, insertsOnly: boolean): DeltaOpera
       if (hasLoneSurrogate(insert)) throw new TandemError('OP_BAD_UNICODE', `${where} has a lone surrogate`);
     } else if (!isPlainObject(insert) || Object.keys(insert).length !== 1) {
       throw invalid(`${where}: an embed is an object with one key`);
+    } else if (embedHasLoneSurrogate(insert)) {
+      throw new TandemError('OP_BAD_UNICODE', `${where}: the embed has a lone surrogate`);
     }
   } else if (kind === 'retain' || kind === 'delete') {
     if (!isLength(c[kind])) throw invalid(`${where}: ${kind} must be a positive integer`);
@@ -77,7 +99,8 @@ function checkComponent(c: unknown, i: number, insertsOnly: boolean): DeltaOpera
 function checkOp(op: unknown): RichTextOp {
   if (!Array.isArray(op)) throw invalid('A rich-text op must be an array of Delta operations');
   op.forEach((c, i) => checkComponent(c, i, false));
-  return opsOf(delta(op as DeltaOperation[]).chop());
+  // A copy: chop() drops a trailing retain from the array in place.
+  return opsOf(delta([...op] as DeltaOperation[]).chop());
 }
 
 function lengthOf(c: DeltaOperation): number {
@@ -120,7 +143,7 @@ function checkOpAgainst(op: RichTextOp, doc: RichTextSnapshot): void {
 
 function create(initial?: unknown): RichTextSnapshot {
   if (initial === undefined) return [];
-  const ops = typeof initial === 'string' ? [{ insert: initial }] : initial;
+  const ops = typeof initial === 'string' ? (initial === '' ? [] : [{ insert: initial }]) : initial;
   try {
     if (!Array.isArray(ops)) throw invalid('Rich-text content must be a string or an array of inserts');
     ops.forEach((c, i) => checkComponent(c, i, true));
@@ -154,7 +177,7 @@ export const richTextType: DocType<RichTextSnapshot, RichTextOp, number> = {
   }),
   compose: (a, b) => opsOf(delta(a).compose(delta(b))),
   invertWithDoc: (op, before) => opsOf(delta(op).invert(delta(before))),
-  normalize: (op) => opsOf(delta(op).chop()),
+  normalize: (op) => opsOf(delta([...op]).chop()),
   isNoop: (op) => op.length === 0,
   transformCursor: (cursor, op, ownOp) => delta(op).transformPosition(cursor, !ownOp),
   checkCursor,

@@ -61,6 +61,14 @@ function isPositiveInt(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
 }
 
+/**
+ * A copy of the op's delete components: ot-text-unicode's normalize merges adjacent
+ * deletes by assigning to the first one, which would change the caller's op.
+ */
+function copyOp(op: TextOp): TextOp {
+  return op.map((c) => (typeof c === 'object' ? { d: c.d } : c));
+}
+
 function checkOp(op: unknown): TextOp {
   if (!Array.isArray(op)) throw invalid('A text op must be an array of components');
   op.forEach((c: unknown, i: number) => {
@@ -83,7 +91,7 @@ function checkOp(op: unknown): TextOp {
       throw invalid(`Component ${i}: must be a number, a string or {d}`, { index: i });
     }
   });
-  const normalized = impl.normalize(op as TextOp);
+  const normalized = impl.normalize(copyOp(op as TextOp));
   impl.checkOp(normalized);
   return normalized;
 }
@@ -122,19 +130,26 @@ function checkCursor(cursor: unknown): number {
   return cursor;
 }
 
-/** Moves a cursor like ot-text-unicode, but an own insert at the cursor pushes it past the insert. */
+/**
+ * Moves a cursor like ot-text-unicode, but an own insert at the cursor pushes it past the
+ * insert. Like ot-text-unicode's transformPosition, `pos` and `cursor` are positions in
+ * the new document, so an insert right after a delete the cursor was in also counts as
+ * at the cursor, whichever order the op lists the two in.
+ */
 function transformCursor(cursor: number, op: TextOp, ownOp: boolean): number {
   if (!ownOp) return impl.transformPosition(cursor, op);
   let pos = 0;
   let moved = cursor;
   for (const c of op) {
-    if (pos > cursor) break;
+    if (pos > moved) break;
     if (typeof c === 'number') pos += c;
-    else if (typeof c === 'string') moved += [...c].length;
-    else {
-      const n = typeof c.d === 'number' ? c.d : [...c.d].length;
-      moved -= Math.min(n, Math.max(0, cursor - pos));
+    else if (typeof c === 'string') {
+      const n = [...c].length;
       pos += n;
+      moved += n;
+    } else {
+      const n = typeof c.d === 'number' ? c.d : [...c.d].length;
+      moved -= Math.min(n, moved - pos);
     }
   }
   return moved;
@@ -152,7 +167,7 @@ export const textType: DocType<string, TextOp, number> = {
   transformWithConflicts: (op, other, side) => ({ op: impl.transform(op, other, side), conflicts: [] }),
   compose: (a, b) => impl.compose(a, b),
   invertWithDoc: (op, before) => impl.invertWithDoc(op, before),
-  normalize: (op) => impl.normalize(op),
+  normalize: (op) => impl.normalize(copyOp(op)),
   isNoop: (op) => op.length === 0,
   transformCursor,
   checkCursor,
