@@ -15,7 +15,8 @@ import { type EditingTrace, loadEditingTrace, type Patch, richTextOpOf, textOpOf
 const RUNS = Number(process.env.RUNS ?? 3);
 const ACK_EVERY = 8;
 
-const opOf = (type: 'text' | 'rich-text', p: Patch): unknown => (type === 'text' ? textOpOf(p) : richTextOpOf(p));
+const opOf = (type: 'text' | 'rich-text', p: Patch): unknown =>
+  type === 'text' ? textOpOf(p) : richTextOpOf(p);
 const textOfSnapshot = (type: 'text' | 'rich-text', snapshot: unknown): string =>
   type === 'text' ? (snapshot as string) : (snapshot as { insert: string }[]).map((c) => c.insert).join('');
 
@@ -35,7 +36,14 @@ interface Row {
 
 const rows: Row[] = [];
 
-function measure(scenario: string, type: string, edits: number, runs: number, run: () => string, expected: string): void {
+function measure(
+  scenario: string,
+  type: string,
+  edits: number,
+  runs: number,
+  run: () => string,
+  expected: string,
+): void {
   const times: number[] = [];
   let ok = true;
   for (let i = 0; i < runs; i++) {
@@ -54,26 +62,54 @@ function measure(scenario: string, type: string, edits: number, runs: number, ru
 
 function applyAll(trace: EditingTrace) {
   const n = trace.patches.length;
-  measure('(a) apply', 'text', n, RUNS, () => {
-    let doc = textType.create(trace.startContent);
-    for (const p of trace.patches) doc = textType.apply(doc, textOpOf(p));
-    return doc;
-  }, trace.endContent);
-  measure('(a) apply', 'ot-text-unicode stock', n, 1, () => {
-    let doc = trace.startContent;
-    for (const p of trace.patches) doc = otText.type.apply(doc, textOpOf(p));
-    return doc;
-  }, trace.endContent);
-  measure('(a) apply', 'rich-text', n, RUNS, () => {
-    let doc = richTextType.create(trace.startContent);
-    for (const p of trace.patches) doc = richTextType.apply(doc, richTextOpOf(p));
-    return textOfSnapshot('rich-text', doc);
-  }, trace.endContent);
-  measure('(a) apply', 'json1 (es on a string)', n, RUNS, () => {
-    let doc = json1Type.create({ body: trace.startContent });
-    for (const p of trace.patches) doc = json1Type.apply(doc, ['body', { es: textOpOf(p) }]);
-    return (doc as { body: string }).body;
-  }, trace.endContent);
+  measure(
+    '(a) apply',
+    'text',
+    n,
+    RUNS,
+    () => {
+      let doc = textType.create(trace.startContent);
+      for (const p of trace.patches) doc = textType.apply(doc, textOpOf(p));
+      return doc;
+    },
+    trace.endContent,
+  );
+  measure(
+    '(a) apply',
+    'ot-text-unicode stock',
+    n,
+    1,
+    () => {
+      let doc = trace.startContent;
+      for (const p of trace.patches) doc = otText.type.apply(doc, textOpOf(p));
+      return doc;
+    },
+    trace.endContent,
+  );
+  measure(
+    '(a) apply',
+    'rich-text',
+    n,
+    RUNS,
+    () => {
+      let doc = richTextType.create(trace.startContent);
+      for (const p of trace.patches) doc = richTextType.apply(doc, richTextOpOf(p));
+      return textOfSnapshot('rich-text', doc);
+    },
+    trace.endContent,
+  );
+  measure(
+    '(a) apply',
+    'json1 (es on a string)',
+    n,
+    RUNS,
+    () => {
+      let doc = json1Type.create({ body: trace.startContent });
+      for (const p of trace.patches) doc = json1Type.apply(doc, ['body', { es: textOpOf(p) }]);
+      return (doc as { body: string }).body;
+    },
+    trace.endContent,
+  );
 }
 
 /** A client connected to an in-memory reference server, with delivery under the caller's control. */
@@ -100,67 +136,106 @@ function settle(...pumps: (() => boolean)[]): void {
 function oneAuthor(trace: EditingTrace, type: 'text' | 'rich-text') {
   // The server side only acknowledges, so the figure is the client engine's own cost:
   // local apply, compose into the buffer, JSON encode of each sent op, parse of each ack.
-  measure('(b) client engine, one author', type, trace.patches.length, RUNS, () => {
-    let version = 0;
-    const acks: string[] = [];
-    const client = new TandemClient({ token: 'a', clientId: 'bench-one-author', doc: { undo: false } });
-    client.attach({
-      send: (data) => {
-        const m = JSON.parse(data) as { type: string; seq: number };
-        if (m.type === 'hello') acks.push(JSON.stringify({ type: 'welcome', protocol: 1, sessionId: 's', userId: 'a', heartbeatMs: 20000, limits: { maxMessageBytes: 1, maxOpBytes: 1, opsPerSecond: 1, maxDocs: 1, maxPendingOps: 1 } }));
-        if (m.type === 'join') acks.push(JSON.stringify({ type: 'joined', docId: 'd', docType: type, version: 0, role: 'editor', snapshot: getDocType(type).create(trace.startContent) }));
-        if (m.type === 'op') acks.push(JSON.stringify({ type: 'ack', docId: 'd', seq: m.seq, version: ++version }));
-      },
-      close: () => {},
-    });
-    const doc = client.open('d');
-    const deliver = () => {
-      while (acks.length > 0) for (const a of acks.splice(0)) client.receive(a);
-    };
-    deliver();
-    let i = 0;
-    for (const p of trace.patches) {
-      doc.submit(opOf(type, p));
-      if (++i % ACK_EVERY === 0) deliver();
-    }
-    deliver();
-    if (doc.hasPendingOps) throw new Error('ops left unacknowledged');
-    return textOfSnapshot(type, doc.data);
-  }, trace.endContent);
+  measure(
+    '(b) client engine, one author',
+    type,
+    trace.patches.length,
+    RUNS,
+    () => {
+      let version = 0;
+      const acks: string[] = [];
+      const client = new TandemClient({ token: 'a', clientId: 'bench-one-author', doc: { undo: false } });
+      client.attach({
+        send: (data) => {
+          const m = JSON.parse(data) as { type: string; seq: number };
+          if (m.type === 'hello')
+            acks.push(
+              JSON.stringify({
+                type: 'welcome',
+                protocol: 1,
+                sessionId: 's',
+                userId: 'a',
+                heartbeatMs: 20000,
+                limits: { maxMessageBytes: 1, maxOpBytes: 1, opsPerSecond: 1, maxDocs: 1, maxPendingOps: 1 },
+              }),
+            );
+          if (m.type === 'join')
+            acks.push(
+              JSON.stringify({
+                type: 'joined',
+                docId: 'd',
+                docType: type,
+                version: 0,
+                role: 'editor',
+                snapshot: getDocType(type).create(trace.startContent),
+              }),
+            );
+          if (m.type === 'op')
+            acks.push(JSON.stringify({ type: 'ack', docId: 'd', seq: m.seq, version: ++version }));
+        },
+        close: () => {},
+      });
+      const doc = client.open('d');
+      const deliver = () => {
+        while (acks.length > 0) for (const a of acks.splice(0)) client.receive(a);
+      };
+      deliver();
+      let i = 0;
+      for (const p of trace.patches) {
+        doc.submit(opOf(type, p));
+        if (++i % ACK_EVERY === 0) deliver();
+      }
+      deliver();
+      if (doc.hasPendingOps) throw new Error('ops left unacknowledged');
+      return textOfSnapshot(type, doc.data);
+    },
+    trace.endContent,
+  );
 }
 
 function twoAuthors(trace: EditingTrace, type: DocTypeName & ('text' | 'rich-text')) {
   // The authors take turns in runs of 1-8 edits; within a run the first edit is in flight
   // while the rest are buffered, and each side transforms the other's ops past its own.
-  measure('(c) two authors, reference server', type, trace.patches.length, RUNS, () => {
-    const server = new ReferenceServer();
-    server.createDoc('d', type, trace.startContent);
-    const a = connectedClient(server, 'd', 'alice');
-    const b = connectedClient(server, 'd', 'bob');
-    settle(a.pump, b.pump);
-    let author: ClientDoc = a.doc;
-    let run = 0;
-    let runLength = 1;
-    for (const p of trace.patches) {
-      author.submit(opOf(type, p));
-      a.pump();
-      if (++run >= runLength) {
-        settle(a.pump, b.pump);
-        author = author === a.doc ? b.doc : a.doc;
-        run = 0;
-        runLength = 1 + (runLength * 5 + 3) % 8;
+  measure(
+    '(c) two authors, reference server',
+    type,
+    trace.patches.length,
+    RUNS,
+    () => {
+      const server = new ReferenceServer();
+      server.createDoc('d', type, trace.startContent);
+      const a = connectedClient(server, 'd', 'alice');
+      const b = connectedClient(server, 'd', 'bob');
+      settle(a.pump, b.pump);
+      let author: ClientDoc = a.doc;
+      let run = 0;
+      let runLength = 1;
+      for (const p of trace.patches) {
+        author.submit(opOf(type, p));
+        a.pump();
+        if (++run >= runLength) {
+          settle(a.pump, b.pump);
+          author = author === a.doc ? b.doc : a.doc;
+          run = 0;
+          runLength = 1 + ((runLength * 5 + 3) % 8);
+        }
       }
-    }
-    settle(a.pump, b.pump);
-    const finals = [a.doc.data, b.doc.data, server.snapshot('d')].map((s) => textOfSnapshot(type, s));
-    return finals.every((f) => f === finals[0]) ? (finals[0] as string) : 'clients diverged';
-  }, trace.endContent);
+      settle(a.pump, b.pump);
+      const finals = [a.doc.data, b.doc.data, server.snapshot('d')].map((s) => textOfSnapshot(type, s));
+      return finals.every((f) => f === finals[0]) ? (finals[0] as string) : 'clients diverged';
+    },
+    trace.endContent,
+  );
 }
 
 const trace = loadEditingTrace();
 const cpu = cpus()[0]?.model ?? 'unknown cpu';
-console.log(`automerge-paper trace: ${trace.patches.length} edits, final text ${trace.endContent.length} chars`);
-console.log(`machine: ${availableParallelism()} cores (${cpu}), node ${process.version}; median of ${RUNS} runs\n`);
+console.log(
+  `automerge-paper trace: ${trace.patches.length} edits, final text ${trace.endContent.length} chars`,
+);
+console.log(
+  `machine: ${availableParallelism()} cores (${cpu}), node ${process.version}; median of ${RUNS} runs\n`,
+);
 applyAll(trace);
 for (const type of ['text', 'rich-text'] as const) oneAuthor(trace, type);
 for (const type of ['text', 'rich-text'] as const) twoAuthors(trace, type);

@@ -18,13 +18,19 @@ const here = dirname(fileURLToPath(import.meta.url));
  * The automerge-perf trace (shared/data beside the repository; TRACE_PATH overrides).
  * The text is ASCII, so its positions mean the same in code points and UTF-16 units.
  */
-export function loadEditingTrace(path = process.env.TRACE_PATH ?? resolve(here, '../../../shared/data/automerge-paper.json.gz')): EditingTrace {
+export function loadEditingTrace(
+  path = process.env.TRACE_PATH ?? resolve(here, '../../../shared/data/automerge-paper.json.gz'),
+): EditingTrace {
   const data = JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as {
     startContent: string;
     endContent: string;
     txns: { patches: Patch[] }[];
   };
-  return { startContent: data.startContent, endContent: data.endContent, patches: data.txns.flatMap((t) => t.patches) };
+  return {
+    startContent: data.startContent,
+    endContent: data.endContent,
+    patches: data.txns.flatMap((t) => t.patches),
+  };
 }
 
 /** The patch as a `text` op (code points). */
@@ -37,7 +43,11 @@ export function textOpOf([pos, del, ins]: Patch): (number | string | { d: number
 }
 
 /** The patch as a `rich-text` op (a Quill Delta; UTF-16 units). */
-export function richTextOpOf([pos, del, ins]: Patch): ({ retain: number } | { delete: number } | { insert: string })[] {
+export function richTextOpOf([pos, del, ins]: Patch): (
+  | { retain: number }
+  | { delete: number }
+  | { insert: string }
+)[] {
   const op: ({ retain: number } | { delete: number } | { insert: string })[] = [];
   if (pos > 0) op.push({ retain: pos });
   if (del > 0) op.push({ delete: del });

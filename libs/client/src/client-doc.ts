@@ -15,7 +15,7 @@ import type {
 } from '@tandem/protocol';
 import { Emitter } from './emitter.js';
 import { type RemotePresence, RemotePresenceSet, type SelectionValue } from './presence.js';
-import { type UndoOptions, UndoManager } from './undo-manager.js';
+import { UndoManager, type UndoOptions } from './undo-manager.js';
 
 /** Where the doc's last local change came from. */
 export type EditOrigin = 'user' | 'undo' | 'redo';
@@ -155,7 +155,10 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
   setSelection(selection: SelectionValue | null): void {
     const type = this.docType;
     if (!type || !this.ready) throw new TandemError('NOT_JOINED', `Document ${this.docId} is not open yet`);
-    this.localSelection = selection && { anchor: type.checkCursor(selection.anchor), head: type.checkCursor(selection.head) };
+    this.localSelection = selection && {
+      anchor: type.checkCursor(selection.anchor),
+      head: type.checkCursor(selection.head),
+    };
     this.presenceUnsent = true;
     this.sendPresence();
   }
@@ -234,14 +237,19 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
     }
     this.presence.replace(msg.users, this.host.clientId, (sel) => {
       let s = sel;
-      for (const rec of ops) s = this.presence.transformSelection(this.docType as AnyDocType, s, rec.op, false);
+      for (const rec of ops)
+        s = this.presence.transformSelection(this.docType as AnyDocType, s, rec.op, false);
       return this.throughPending(s);
     });
     this.emit('presence', this.presence.list());
   }
 
   onError(msg: ErrorMessage): void {
-    const error = new TandemError(msg.code, msg.message, msg.retryAfterMs ? { retryAfterMs: msg.retryAfterMs } : {});
+    const error = new TandemError(
+      msg.code,
+      msg.message,
+      msg.retryAfterMs ? { retryAfterMs: msg.retryAfterMs } : {},
+    );
     if (msg.seq === undefined || !this.inflight || msg.seq !== this.inflight.seq) {
       this.emit('error', error);
       return;
@@ -293,7 +301,8 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
     this.buffer = this.hasBuffer ? type.compose(this.buffer, op) : op;
     this.hasBuffer = true;
     this.presence.transformAll(type, op, () => false);
-    if (this.localSelection) this.localSelection = this.presence.transformSelection(type, this.localSelection, op, true);
+    if (this.localSelection)
+      this.localSelection = this.presence.transformSelection(type, this.localSelection, op, true);
     this.emit('local-op', { op, origin });
     this.flush();
   }
@@ -364,7 +373,8 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
     this.snapshot = type.apply(this.snapshot, op);
     this.undoManager?.movePastRemote(op);
     this.presence.transformAll(type, op, (clientId) => clientId === rec.clientId);
-    if (this.localSelection) this.localSelection = this.presence.transformSelection(type, this.localSelection, op, false);
+    if (this.localSelection)
+      this.localSelection = this.presence.transformSelection(type, this.localSelection, op, false);
     this.emit('remote-op', { op, version: rec.version, author: rec.author });
   }
 
@@ -391,7 +401,8 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
    * the queue sends it.
    */
   private sendPresence(): void {
-    if (!this.presenceUnsent || this.hasPendingOps || !this.host.connected || !this.joinSent || !this.ready) return;
+    if (!this.presenceUnsent || this.hasPendingOps || !this.host.connected || !this.joinSent || !this.ready)
+      return;
     this.presenceUnsent = false;
     this.host.send({
       type: 'presence',

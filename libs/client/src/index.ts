@@ -1,3 +1,4 @@
+export { codePointToUtf16, utf16ToCodePoint } from '@tandem/ot';
 export { ClientDoc, type ClientDocEvents, type ClientDocOptions, type EditOrigin } from './client-doc.js';
 export type { RemotePresence, SelectionValue } from './presence.js';
 export {
@@ -7,6 +8,9 @@ export {
   type TandemClientOptions,
   type Transport,
 } from './tandem-client.js';
-export { type UndoOptions, UndoManager } from './undo-manager.js';
-export { codePointToUtf16, utf16ToCodePoint } from '@tandem/ot';
-export { connectWebSocket, type WebSocketConnectionOptions, type WebSocketLike } from './websocket-connection.js';
+export { UndoManager, type UndoOptions } from './undo-manager.js';
+export {
+  connectWebSocket,
+  type WebSocketConnectionOptions,
+  type WebSocketLike,
+} from './websocket-connection.js';

@@ -25,7 +25,11 @@ export class RemotePresenceSet {
   }
 
   /** Replaces the set from a server batch; `toLocal` brings a selection from the batch's version to now. */
-  replace(users: PresenceUser[], ownClientId: string, toLocal: (s: SelectionValue, clientId: string) => SelectionValue): void {
+  replace(
+    users: PresenceUser[],
+    ownClientId: string,
+    toLocal: (s: SelectionValue, clientId: string) => SelectionValue,
+  ): void {
     this.byClient.clear();
     for (const u of users) {
       if (u.clientId === ownClientId) continue;
@@ -37,12 +41,16 @@ export class RemotePresenceSet {
   /** Moves every remote selection past `op`; `isAuthor` says whose own op it is (their caret goes after their insert). */
   transformAll(type: AnyDocType, op: unknown, isAuthor: (clientId: string) => boolean): void {
     for (const p of this.byClient.values()) {
-      if (p.selection) p.selection = this.dropIfGone(this.transformSelection(type, p.selection, op, isAuthor(p.clientId)));
+      if (p.selection)
+        p.selection = this.dropIfGone(this.transformSelection(type, p.selection, op, isAuthor(p.clientId)));
     }
   }
 
   transformSelection(type: AnyDocType, s: SelectionValue, op: unknown, ownOp: boolean): SelectionValue {
-    return { anchor: type.transformCursor(s.anchor, op, ownOp), head: type.transformCursor(s.head, op, ownOp) };
+    return {
+      anchor: type.transformCursor(s.anchor, op, ownOp),
+      head: type.transformCursor(s.head, op, ownOp),
+    };
   }
 
   private dropIfGone(s: SelectionValue): SelectionValue | null {

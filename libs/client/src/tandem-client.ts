@@ -8,7 +8,7 @@ import {
   type ServerMessage,
   type Welcome,
 } from '@tandem/protocol';
-import { type ClientDocOptions, ClientDoc, type DocHost } from './client-doc.js';
+import { ClientDoc, type ClientDocOptions, type DocHost } from './client-doc.js';
 import { Emitter } from './emitter.js';
 
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
@@ -119,7 +119,10 @@ export class TandemClient extends Emitter<TandemClientEvents> {
     switch (message.type) {
       case 'welcome':
         if (message.protocol !== PROTOCOL_VERSION) {
-          this.emit('error', new TandemError('PROTOCOL_VERSION', `Server speaks protocol ${message.protocol}`));
+          this.emit(
+            'error',
+            new TandemError('PROTOCOL_VERSION', `Server speaks protocol ${message.protocol}`),
+          );
           return;
         }
         this.setState('connected');
@@ -139,17 +142,23 @@ export class TandemClient extends Emitter<TandemClientEvents> {
         this.docs.get(message.docId)?.onError(message);
         return;
       case 'joined':
-        return this.docs.get(message.docId)?.onJoined(message);
+        this.docs.get(message.docId)?.onJoined(message);
+        return;
       case 'catchup':
-        return this.docs.get(message.docId)?.onCatchup(message);
+        this.docs.get(message.docId)?.onCatchup(message);
+        return;
       case 'remote-op':
-        return this.docs.get(message.docId)?.onRemoteOp(message);
+        this.docs.get(message.docId)?.onRemoteOp(message);
+        return;
       case 'ack':
-        return this.docs.get(message.docId)?.onAck(message);
+        this.docs.get(message.docId)?.onAck(message);
+        return;
       case 'conflict':
-        return this.docs.get(message.docId)?.onConflict(message);
+        this.docs.get(message.docId)?.onConflict(message);
+        return;
       case 'presence-batch':
-        return this.docs.get(message.docId)?.onPresence(message);
+        this.docs.get(message.docId)?.onPresence(message);
+        return;
     }
   }
 

@@ -12,8 +12,14 @@ export interface WebSocketLike {
 }
 
 export interface WebSocketConnectionOptions {
-  /** Constructor to use; defaults to globalThis.WebSocket (browsers, Node 22+). Pass `ws` on Node 20. */
-  WebSocket?: new (url: string) => WebSocketLike;
+  /**
+   * Constructor to use; defaults to globalThis.WebSocket (browsers, Node 22+). Pass `ws`
+   * on Node 20. Typed loosely because the DOM's and ws's handler types differ in their
+   * event classes while both deliver `data`, which is all this reads.
+   */
+  WebSocket?: new (
+    url: string,
+  ) => object;
   /** First reconnect delay; it doubles up to maxDelayMs, with jitter so a fleet does not reconnect in step. */
   minDelayMs?: number;
   maxDelayMs?: number;
@@ -26,10 +32,14 @@ export interface WebSocketConnectionOptions {
  * backoff, pings so that a dead link is noticed, and follows the server's redirects.
  * Returns a function that closes the connection for good.
  */
-export function connectWebSocket(client: TandemClient, url: string, options: WebSocketConnectionOptions = {}): () => void {
-  const found = options.WebSocket ?? (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
+export function connectWebSocket(
+  client: TandemClient,
+  url: string,
+  options: WebSocketConnectionOptions = {},
+): () => void {
+  const found = options.WebSocket ?? (globalThis as { WebSocket?: new (url: string) => object }).WebSocket;
   if (!found) throw new Error('No WebSocket implementation: pass options.WebSocket');
-  const Ctor = found;
+  const Ctor = found as new (url: string) => WebSocketLike;
   const minDelay = options.minDelayMs ?? 250;
   const maxDelay = options.maxDelayMs ?? 10_000;
   let heartbeatMs = options.heartbeatMs ?? 20_000;

@@ -31,10 +31,13 @@ describe('simulation: clients and the reference server converge', () => {
     }
   });
 
-  it.runIf(replaySeed < 0 && runs >= 500)('the runs resent committed ops, transformed concurrent ops and hit json1 conflicts', () => {
-    expect(coverage.duplicates).toBeGreaterThan(0);
-    expect(coverage.transformed).toBeGreaterThan(coverage.committed / 10);
-    expect(coverage.conflicts).toBeGreaterThan(0);
-    expect(coverage.refused).toBe(0);
-  });
+  it.runIf(replaySeed < 0 && runs >= 500)(
+    'the runs resent committed ops, transformed concurrent ops and hit json1 conflicts',
+    () => {
+      expect(coverage.duplicates).toBeGreaterThan(0);
+      expect(coverage.transformed).toBeGreaterThan(coverage.committed / 10);
+      expect(coverage.conflicts).toBeGreaterThan(0);
+      expect(coverage.refused).toBe(0);
+    },
+  );
 });

@@ -11,7 +11,7 @@ export type {
 export { DOC_TYPE_NAMES } from './doc-type.js';
 export { checkDepth, checkSize, DEFAULT_OP_LIMITS, type OpLimits } from './limits.js';
 export { getDocType, isDocTypeName } from './registry.js';
-export { type Json1Op, type Json1Path, type JSONValue, json1Type } from './types/json1.js';
+export { type JSONValue, type Json1Op, type Json1Path, json1Type } from './types/json1.js';
 export {
   type AttributeMap,
   type DeltaOperation,

@@ -23,7 +23,9 @@ export function checkDepth(value: unknown, maxDepth: number): void {
     const [v, depth] = stack.pop() as [unknown, number];
     if (typeof v !== 'object' || v === null) continue;
     if (depth >= maxDepth) {
-      throw new TandemError('OP_INVALID', `The op nests deeper than ${maxDepth} levels`, { details: { maxDepth } });
+      throw new TandemError('OP_INVALID', `The op nests deeper than ${maxDepth} levels`, {
+        details: { maxDepth },
+      });
     }
     for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
   }

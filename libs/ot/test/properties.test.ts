@@ -12,13 +12,15 @@ import {
   DOC_TYPE_NAMES,
   type DocTypeName,
   getDocType,
+  type JSONValue,
   type Json1Op,
   type Json1Path,
-  type JSONValue,
   json1Type,
   validateOp,
 } from '@tandem/ot';
 import { describe, expect, it } from 'vitest';
+// @tandem/ot does not depend on @tandem/testkit (testkit depends on it), so the package
+// name does not resolve from here; import the two modules, not testkit's whole index.
 import {
   JSON_KEYS,
   json1AddOp,
@@ -26,20 +28,20 @@ import {
   json1RemoveOp,
   json1ReplaceOp,
   json1TextEditOp,
-  Random,
   randomInitial,
   randomJsonValue,
   randomOp,
   randomTextOp,
-  seedFromEnv,
-} from '../../testkit/src/index.js';
+} from '../../testkit/src/generators.js';
+import { Random, seedFromEnv } from '../../testkit/src/random.js';
 
 const ITERATIONS = seedFromEnv('OT_ITERATIONS', 300);
 const BASE_SEED = 1;
 const REPLAY = process.env.OT_SEED ? seedFromEnv('OT_SEED', 0) : undefined;
 const SEEDS: number[] =
   REPLAY === undefined ? Array.from({ length: ITERATIONS }, (_, i) => BASE_SEED + i) : [REPLAY];
-const SEED_LABEL = REPLAY === undefined ? `seeds ${BASE_SEED}..${BASE_SEED + ITERATIONS - 1}` : `seed ${REPLAY}`;
+const SEED_LABEL =
+  REPLAY === undefined ? `seeds ${BASE_SEED}..${BASE_SEED + ITERATIONS - 1}` : `seed ${REPLAY}`;
 
 const show = (v: unknown) => JSON.stringify(v);
 
@@ -47,11 +49,15 @@ const show = (v: unknown) => JSON.stringify(v);
  * Runs `check` once per seed, each with a fresh generator; a failure names the seed, the
  * command that replays it, and whatever `check` recorded about the case.
  */
-function forEachSeed(property: string, typeName: DocTypeName, check: (rng: Random, record: (v: unknown) => void) => void) {
+function forEachSeed(
+  property: string,
+  typeName: DocTypeName,
+  check: (rng: Random, record: (v: unknown) => void) => void,
+) {
   for (const seed of SEEDS) {
     const notes: unknown[] = [];
     try {
-      check(new Random(seed * 7919 + typeName.length), (v) => notes.push(v));
+      check(new Random(seed), (v) => notes.push(v));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       throw new Error(
@@ -66,7 +72,8 @@ function forEachSeed(property: string, typeName: DocTypeName, check: (rng: Rando
 /** A random document: the type's random initial content, then up to three random ops applied. */
 function randomDoc(type: AnyDocType, rng: Random): unknown {
   let doc = type.create(randomInitial(type.name, rng));
-  for (let i = rng.int(4); i > 0; i--) doc = type.apply(doc, validateOp(type, randomOp(type.name, rng, doc), doc));
+  for (let i = rng.int(4); i > 0; i--)
+    doc = type.apply(doc, validateOp(type, randomOp(type.name, rng, doc), doc));
   return doc;
 }
 
@@ -151,6 +158,67 @@ describe.each(DOC_TYPE_NAMES)('%s properties', (typeName) => {
   });
 });
 
+describe('the random generators', () => {
+  it('Random is deterministic for a seed and stays in range', () => {
+    const a = new Random(42);
+    const b = new Random(42);
+    const c = new Random(43);
+    const seqA = Array.from({ length: 20 }, () => a.next());
+    expect(Array.from({ length: 20 }, () => b.next())).toEqual(seqA);
+    expect(Array.from({ length: 20 }, () => c.next())).not.toEqual(seqA);
+    const rng = new Random(7);
+    const seen = new Set<number>();
+    for (let i = 0; i < 2000; i++) {
+      const f = rng.next();
+      expect(f).toBeGreaterThanOrEqual(0);
+      expect(f).toBeLessThan(1);
+      const n = rng.int(5);
+      expect(Number.isInteger(n) && n >= 0 && n < 5).toBe(true);
+      seen.add(n);
+      const r = rng.range(-2, 2);
+      expect(Number.isInteger(r) && r >= -2 && r <= 2).toBe(true);
+      expect(['x', 'y']).toContain(rng.pick(['x', 'y']));
+    }
+    expect(seen.size).toBe(5);
+    expect(new Random(1).bool(0)).toBe(false);
+    expect(new Random(1).bool(1)).toBe(true);
+    expect(() => rng.int(0)).toThrow(RangeError);
+    expect(() => rng.pick([])).toThrow(RangeError);
+  });
+
+  it('seedFromEnv reads an integer seed, or falls back', () => {
+    const name = 'TANDEM_TEST_SEED_FROM_ENV';
+    try {
+      delete process.env[name];
+      expect(seedFromEnv(name, 5)).toBe(5);
+      process.env[name] = '123';
+      expect(seedFromEnv(name, 5)).toBe(123);
+      process.env[name] = ' -9 ';
+      expect(seedFromEnv(name, 5)).toBe(-9);
+      process.env[name] = '';
+      expect(seedFromEnv(name, 5)).toBe(5);
+      process.env[name] = 'abc';
+      expect(() => seedFromEnv(name, 5)).toThrow(/integer/);
+    } finally {
+      delete process.env[name];
+    }
+  });
+
+  it.each(DOC_TYPE_NAMES)(`%s: a chain of random ops is valid at every step, ${SEED_LABEL}`, (typeName) => {
+    const type = getDocType(typeName);
+    forEachSeed('generator', typeName, (rng, record) => {
+      let doc = type.create(randomInitial(typeName, rng));
+      for (let step = 0; step < 15; step++) {
+        const op = randomOp(typeName, rng, doc);
+        record({ step, doc, op });
+        const checked = validateOp(type, op, doc);
+        expect(type.isNoop(checked)).toBe(false);
+        doc = type.apply(doc, checked);
+      }
+    });
+  });
+});
+
 describe('side convention', () => {
   it('text: the insert committed first comes first', () => {
     const type = getDocType('text');
@@ -166,7 +234,12 @@ describe('side convention', () => {
     const doc = [{ insert: 'xy' }];
     expect(checkConvergence(type, doc, [{ insert: 'A' }], [{ insert: 'B' }])).toEqual([{ insert: 'ABxy' }]);
     expect(
-      checkConvergence(type, doc, [{ retain: 2, attributes: { color: 'red' } }], [{ retain: 2, attributes: { color: 'blue' } }]),
+      checkConvergence(
+        type,
+        doc,
+        [{ retain: 2, attributes: { color: 'red' } }],
+        [{ retain: 2, attributes: { color: 'blue' } }],
+      ),
     ).toEqual([{ insert: 'xy', attributes: { color: 'red' } }]);
   });
 
@@ -176,10 +249,12 @@ describe('side convention', () => {
     const second: Json1Op = ['x', { i: 2 }];
     // `second` arrives after `first` was committed: it is transformed with side 'right' and loses.
     expect(json1Type.transform(second, first, 'right')).toBeNull();
-    expect(json1Type.apply(json1Type.apply(doc, first), json1Type.transform(second, first, 'right'))).toEqual({
-      n: 0,
-      x: 1,
-    });
+    expect(json1Type.apply(json1Type.apply(doc, first), json1Type.transform(second, first, 'right'))).toEqual(
+      {
+        n: 0,
+        x: 1,
+      },
+    );
     // The example of the brief: ['x', {i: 2}] committed first, ['x', {i: 1}] transformed past it.
     const late = json1Type.transform(['x', { i: 1 }], ['x', { i: 2 }], 'right');
     expect(json1Type.apply(json1Type.apply(doc, ['x', { i: 2 }]), late)).toEqual({ n: 0, x: 2 });
@@ -208,8 +283,9 @@ function valueAt(doc: JSONValue, path: Json1Path): JSONValue | undefined {
 
 function nodes(doc: JSONValue, path: Json1Path = []): { path: Json1Path; value: JSONValue }[] {
   const out = [{ path, value: doc }];
-  if (Array.isArray(doc)) doc.forEach((v, i) => out.push(...nodes(v, [...path, i])));
-  else if (isObject(doc)) for (const [k, v] of Object.entries(doc)) out.push(...nodes(v, [...path, k]));
+  if (Array.isArray(doc)) {
+    for (const [i, v] of doc.entries()) out.push(...nodes(v, [...path, i]));
+  } else if (isObject(doc)) for (const [k, v] of Object.entries(doc)) out.push(...nodes(v, [...path, k]));
   return out;
 }
 
@@ -242,14 +318,13 @@ function conflictCase(rng: Random, doc: JSONValue): ConflictCase {
   }
   // Something to edit inside something to remove: a string (es), a number (ena), or an
   // object or list to insert into.
-  const targets = all.filter(
-    (n) => n.path.length > 0 && n.value !== null && typeof n.value !== 'boolean',
-  );
+  const targets = all.filter((n) => n.path.length > 0 && n.value !== null && typeof n.value !== 'boolean');
   const target = rng.pick(targets);
   let edit: Json1Op;
   if (typeof target.value === 'string') edit = json1TextEditOp(target.path, randomTextOp(rng, target.value));
   else if (typeof target.value === 'number') edit = json1AddOp(target.path, rng.range(1, 5));
-  else if (Array.isArray(target.value)) edit = json1InsertOp([...target.path, rng.int(target.value.length + 1)], 'new');
+  else if (Array.isArray(target.value))
+    edit = json1InsertOp([...target.path, rng.int(target.value.length + 1)], 'new');
   else {
     const free = JSON_KEYS.filter((k) => !Object.hasOwn(target.value as JSONObject, k));
     edit = json1InsertOp([...target.path, free.length > 0 ? rng.pick(free) : 'zz'], randomJsonValue(rng, 1));

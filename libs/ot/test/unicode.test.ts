@@ -121,11 +121,15 @@ describe('rich-text: positions are UTF-16 units', () => {
       { insert: 'b' },
     ]);
     expect(applyRich(doc, [{ retain: 3 }, { insert: '!' }])).toEqual([{ insert: `${GRIN}b!` }]);
-    expect(codeOf(() => validateOp(richTextType, [{ retain: 4 }, { insert: '!' }], doc))).toBe('OP_OUT_OF_RANGE');
+    expect(codeOf(() => validateOp(richTextType, [{ retain: 4 }, { insert: '!' }], doc))).toBe(
+      'OP_OUT_OF_RANGE',
+    );
   });
 
   it('refuses an op that would split the emoji in two', () => {
-    expect(codeOf(() => validateOp(richTextType, [{ retain: 1 }, { insert: 'X' }], doc))).toBe('OP_BAD_UNICODE');
+    expect(codeOf(() => validateOp(richTextType, [{ retain: 1 }, { insert: 'X' }], doc))).toBe(
+      'OP_BAD_UNICODE',
+    );
     expect(codeOf(() => validateOp(richTextType, [{ delete: 1 }], doc))).toBe('OP_BAD_UNICODE');
     expect(codeOf(() => validateOp(richTextType, [{ retain: 1, attributes: { bold: true } }], doc))).toBe(
       'OP_BAD_UNICODE',
@@ -147,7 +151,9 @@ describe('rich-text: positions are UTF-16 units', () => {
       { insert: `|${GRIN}` },
     ]);
     expect(applyRich(mixed, [{ retain: 2 }, { delete: 1 }])).toEqual([{ insert: `${CJK}${GRIN}` }]);
-    expect(codeOf(() => validateOp(richTextType, [{ retain: 4 }, { insert: '|' }], mixed))).toBe('OP_BAD_UNICODE');
+    expect(codeOf(() => validateOp(richTextType, [{ retain: 4 }, { insert: '|' }], mixed))).toBe(
+      'OP_BAD_UNICODE',
+    );
     expect(applyRich(mixed, [{ retain: 5 }, { insert: '|' }])).toEqual([
       { insert: CJK },
       { insert: { image: 'x.png' } },
@@ -253,7 +259,14 @@ describe('unicode helpers', () => {
   });
 
   it('the two conversions are inverse at every code point boundary', () => {
-    const strings = [MIXED, `${GRIN}${GRIN}${GRIN}`, 'plain ascii', '', '\uD83Dab', 'a\uDE00\uD83D\uD83D\uDE00b'];
+    const strings = [
+      MIXED,
+      `${GRIN}${GRIN}${GRIN}`,
+      'plain ascii',
+      '',
+      '\uD83Dab',
+      'a\uDE00\uD83D\uD83D\uDE00b',
+    ];
     for (const s of strings) {
       const n = codePointLength(s);
       let offset = 0;
@@ -271,7 +284,15 @@ describe('unicode helpers', () => {
     for (const s of ['', 'abc', GRIN, THUMB, FLAG, E_ACUTE, CJK, MIXED, '\uFFFD', '\uFFFF']) {
       expect(hasLoneSurrogate(s)).toBe(false);
     }
-    for (const s of ['\uD83D', '\uDE00', 'a\uD83Db', `${GRIN}\uD83D`, '\uDE00\uD83D', '\uD83D\uD83D\uDE00', 'x\uDE00']) {
+    for (const s of [
+      '\uD83D',
+      '\uDE00',
+      'a\uD83Db',
+      `${GRIN}\uD83D`,
+      '\uDE00\uD83D',
+      '\uD83D\uD83D\uDE00',
+      'x\uDE00',
+    ]) {
       expect(hasLoneSurrogate(s)).toBe(true);
     }
     expect(hasLoneSurrogate(GRIN.slice(0, 1))).toBe(true);
@@ -303,7 +324,17 @@ describe('unicode helpers', () => {
     expect(utf8Length(FLAG)).toBe(8);
     const encoder = new TextEncoder();
     // A lone surrogate is encoded as U+FFFD (3 bytes), as TextEncoder and Buffer do.
-    for (const s of [MIXED, 'plain', '\uD83D', '\uDE00', '\uD83Da', '\uD83Dé', '\uD83D漢', '\uD83D\uD83D', '\uDE00\uD83D']) {
+    for (const s of [
+      MIXED,
+      'plain',
+      '\uD83D',
+      '\uDE00',
+      '\uD83Da',
+      '\uD83Dé',
+      '\uD83D漢',
+      '\uD83D\uD83D',
+      '\uDE00\uD83D',
+    ]) {
       expect(utf8Length(s)).toBe(encoder.encode(s).length);
     }
   });

@@ -82,46 +82,128 @@ const CASES: Case[] = [
   { name: 'rich-text: zero delete', type: rich, op: [{ delete: 0 }], code: 'OP_INVALID' },
   { name: 'rich-text: fractional retain', type: rich, op: [{ retain: 0.5 }], code: 'OP_INVALID' },
   { name: 'rich-text: empty insert', type: rich, op: [{ insert: '' }], code: 'OP_INVALID' },
-  { name: 'rich-text: delete with attributes', type: rich, op: [{ delete: 1, attributes: { bold: true } }], code: 'OP_INVALID' },
-  { name: 'rich-text: attributes not an object', type: rich, op: [{ insert: 'a', attributes: ['bold'] }], code: 'OP_INVALID' },
-  { name: 'rich-text: object attribute', type: rich, op: [{ insert: 'a', attributes: { font: { size: 1 } } }], code: 'OP_INVALID' },
-  { name: 'rich-text: embed with two keys', type: rich, op: [{ insert: { image: 'x', video: 'y' } }], code: 'OP_INVALID' },
+  {
+    name: 'rich-text: delete with attributes',
+    type: rich,
+    op: [{ delete: 1, attributes: { bold: true } }],
+    code: 'OP_INVALID',
+  },
+  {
+    name: 'rich-text: attributes not an object',
+    type: rich,
+    op: [{ insert: 'a', attributes: ['bold'] }],
+    code: 'OP_INVALID',
+  },
+  {
+    name: 'rich-text: object attribute',
+    type: rich,
+    op: [{ insert: 'a', attributes: { font: { size: 1 } } }],
+    code: 'OP_INVALID',
+  },
+  {
+    name: 'rich-text: embed with two keys',
+    type: rich,
+    op: [{ insert: { image: 'x', video: 'y' } }],
+    code: 'OP_INVALID',
+  },
   { name: 'rich-text: null insert', type: rich, op: [{ insert: null }], code: 'OP_INVALID' },
   { name: 'json1: not a list', type: json1, op: { i: 1 }, code: 'OP_INVALID' },
   { name: 'json1: a string', type: json1, op: 'x', code: 'OP_INVALID' },
-  { name: "json1: unknown component key 'e'", type: json1, op: ['title', { e: ['x'], et: 'text-unicode' }], code: 'OP_INVALID' },
+  {
+    name: "json1: unknown component key 'e'",
+    type: json1,
+    op: ['title', { e: ['x'], et: 'text-unicode' }],
+    code: 'OP_INVALID',
+  },
   { name: 'json1: unknown component key', type: json1, op: ['title', { z: 1 }], code: 'OP_INVALID' },
   { name: 'json1: pick without drop', type: json1, op: ['title', { p: 0 }], code: 'OP_INVALID' },
   { name: 'json1: drop without pick', type: json1, op: ['x', { d: 0 }], code: 'OP_INVALID' },
   {
     name: 'json1: two picks in one slot',
     type: json1,
-    op: [['count', { p: 0 }], ['title', { p: 0 }], ['z', { d: 0 }]],
+    op: [
+      ['count', { p: 0 }],
+      ['title', { p: 0 }],
+      ['z', { d: 0 }],
+    ],
     code: 'OP_INVALID',
   },
-  { name: 'json1: pick slot not a number', type: json1, op: [['count', { p: 'a' }], ['z', { d: 'a' }]], code: 'OP_INVALID' },
-  { name: 'json1: pick and remove together', type: json1, op: [['count', { p: 0, r: true }], ['z', { d: 0 }]], code: 'OP_INVALID' },
+  {
+    name: 'json1: pick and remove together',
+    type: json1,
+    op: [
+      ['count', { p: 0, r: true }],
+      ['z', { d: 0 }],
+    ],
+    code: 'OP_INVALID',
+  },
   { name: 'json1: negative index', type: json1, op: ['items', -1, { r: true }], code: 'OP_INVALID' },
   { name: 'json1: fractional index', type: json1, op: ['items', 0.5, { r: true }], code: 'OP_INVALID' },
   { name: 'json1: boolean in a path', type: json1, op: [true, { r: true }], code: 'OP_INVALID' },
   { name: 'json1: __proto__ key', type: json1, op: ['__proto__', { i: 1 }], code: 'OP_INVALID' },
   { name: 'json1: ena not a number', type: json1, op: ['count', { ena: '1' }], code: 'OP_INVALID' },
   { name: 'json1: es not a text op', type: json1, op: ['title', { es: [0, 'x'] }], code: 'OP_INVALID' },
-  { name: 'json1: non-finite inserted number', type: json1, op: ['x', { i: Number.POSITIVE_INFINITY }], code: 'OP_INVALID' },
+  {
+    name: 'json1: non-finite inserted number',
+    type: json1,
+    op: ['x', { i: Number.POSITIVE_INFINITY }],
+    code: 'OP_INVALID',
+  },
 
   // OP_INVALID against the document.
-  { name: 'text: {d:"abc"} that the document does not have', type: text, op: [{ d: 'abc' }], doc: 'abd', code: 'OP_INVALID' },
-  { name: 'text: {d:"😀"} over other text', type: text, op: [1, { d: GRIN }], doc: 'abc', code: 'OP_INVALID' },
-  { name: 'json1: ena on a string', type: json1, op: ['title', { ena: 1 }], doc: JSON_DOC, code: 'OP_INVALID' },
-  { name: 'json1: ena on a boolean', type: json1, op: ['tags', 'a', { ena: 1 }], doc: JSON_DOC, code: 'OP_INVALID' },
-  { name: 'json1: es on a number', type: json1, op: ['count', { es: ['x'] }], doc: JSON_DOC, code: 'OP_INVALID' },
-  { name: 'json1: es on a list', type: json1, op: ['items', { es: ['x'] }], doc: JSON_DOC, code: 'OP_INVALID' },
+  {
+    name: 'text: {d:"abc"} that the document does not have',
+    type: text,
+    op: [{ d: 'abc' }],
+    doc: 'abd',
+    code: 'OP_INVALID',
+  },
+  {
+    name: 'text: {d:"😀"} over other text',
+    type: text,
+    op: [1, { d: GRIN }],
+    doc: 'abc',
+    code: 'OP_INVALID',
+  },
+  {
+    name: 'json1: ena on a string',
+    type: json1,
+    op: ['title', { ena: 1 }],
+    doc: JSON_DOC,
+    code: 'OP_INVALID',
+  },
+  {
+    name: 'json1: ena on a boolean',
+    type: json1,
+    op: ['tags', 'a', { ena: 1 }],
+    doc: JSON_DOC,
+    code: 'OP_INVALID',
+  },
+  {
+    name: 'json1: es on a number',
+    type: json1,
+    op: ['count', { es: ['x'] }],
+    doc: JSON_DOC,
+    code: 'OP_INVALID',
+  },
+  {
+    name: 'json1: es on a list',
+    type: json1,
+    op: ['items', { es: ['x'] }],
+    doc: JSON_DOC,
+    code: 'OP_INVALID',
+  },
 
   // OP_BAD_UNICODE: a lone surrogate, or an op that splits a pair.
   { name: 'text: lone surrogate in an insert', type: text, op: [`a${HIGH}`], code: 'OP_BAD_UNICODE' },
   { name: 'text: lone low surrogate in an insert', type: text, op: [1, LOW], code: 'OP_BAD_UNICODE' },
   { name: 'text: lone surrogate in a delete', type: text, op: [{ d: HIGH }], code: 'OP_BAD_UNICODE' },
-  { name: 'rich-text: lone surrogate in an insert', type: rich, op: [{ insert: `${LOW}b` }], code: 'OP_BAD_UNICODE' },
+  {
+    name: 'rich-text: lone surrogate in an insert',
+    type: rich,
+    op: [{ insert: `${LOW}b` }],
+    code: 'OP_BAD_UNICODE',
+  },
   {
     name: 'rich-text: lone surrogate in an attribute value',
     type: rich,
@@ -140,20 +222,57 @@ const CASES: Case[] = [
     op: [{ insert: 'a', attributes: { [HIGH]: true } }],
     code: 'OP_BAD_UNICODE',
   },
-  { name: 'rich-text: lone surrogate in an embed', type: rich, op: [{ insert: { image: `${HIGH}.png` } }], code: 'OP_BAD_UNICODE' },
+  {
+    name: 'rich-text: lone surrogate in an embed',
+    type: rich,
+    op: [{ insert: { image: `${HIGH}.png` } }],
+    code: 'OP_BAD_UNICODE',
+  },
   {
     name: 'rich-text: lone surrogate deep in an embed',
     type: rich,
     op: [{ insert: { chart: { series: [{ label: LOW }] } } }],
     code: 'OP_BAD_UNICODE',
   },
-  { name: 'json1: lone surrogate in an inserted string', type: json1, op: ['x', { i: `a${HIGH}` }], code: 'OP_BAD_UNICODE' },
-  { name: 'json1: lone surrogate deep in an insert', type: json1, op: ['x', { i: { a: [1, [LOW]] } }], code: 'OP_BAD_UNICODE' },
-  { name: 'json1: lone surrogate in an inserted key', type: json1, op: ['x', { i: { [HIGH]: 1 } }], code: 'OP_BAD_UNICODE' },
+  {
+    name: 'json1: lone surrogate in an inserted string',
+    type: json1,
+    op: ['x', { i: `a${HIGH}` }],
+    code: 'OP_BAD_UNICODE',
+  },
+  {
+    name: 'json1: lone surrogate deep in an insert',
+    type: json1,
+    op: ['x', { i: { a: [1, [LOW]] } }],
+    code: 'OP_BAD_UNICODE',
+  },
+  {
+    name: 'json1: lone surrogate in an inserted key',
+    type: json1,
+    op: ['x', { i: { [HIGH]: 1 } }],
+    code: 'OP_BAD_UNICODE',
+  },
   { name: 'json1: lone surrogate in a path key', type: json1, op: [LOW, { i: 1 }], code: 'OP_BAD_UNICODE' },
-  { name: 'json1: lone surrogate in a text edit', type: json1, op: ['title', { es: [1, HIGH] }], code: 'OP_BAD_UNICODE' },
-  { name: 'rich-text: a retain ends inside 😀', type: rich, op: [{ retain: 3 }, { insert: 'x' }], doc: RICH_DOC, code: 'OP_BAD_UNICODE' },
-  { name: 'rich-text: a delete ends inside 😀', type: rich, op: [{ retain: 2 }, { delete: 1 }], doc: RICH_DOC, code: 'OP_BAD_UNICODE' },
+  {
+    name: 'json1: lone surrogate in a text edit',
+    type: json1,
+    op: ['title', { es: [1, HIGH] }],
+    code: 'OP_BAD_UNICODE',
+  },
+  {
+    name: 'rich-text: a retain ends inside 😀',
+    type: rich,
+    op: [{ retain: 3 }, { insert: 'x' }],
+    doc: RICH_DOC,
+    code: 'OP_BAD_UNICODE',
+  },
+  {
+    name: 'rich-text: a delete ends inside 😀',
+    type: rich,
+    op: [{ retain: 2 }, { delete: 1 }],
+    doc: RICH_DOC,
+    code: 'OP_BAD_UNICODE',
+  },
   {
     name: 'rich-text: a format starts inside 😀',
     type: rich,
@@ -164,33 +283,159 @@ const CASES: Case[] = [
 
   // OP_OUT_OF_RANGE: the op reaches past the end.
   { name: 'text: delete past the end', type: text, op: [{ d: 4 }], doc: 'abc', code: 'OP_OUT_OF_RANGE' },
-  { name: 'text: delete past the end after a skip', type: text, op: [2, { d: 2 }], doc: 'abc', code: 'OP_OUT_OF_RANGE' },
+  {
+    name: 'text: delete past the end after a skip',
+    type: text,
+    op: [2, { d: 2 }],
+    doc: 'abc',
+    code: 'OP_OUT_OF_RANGE',
+  },
   { name: 'text: skip past the end', type: text, op: [4, 'x'], doc: 'abc', code: 'OP_OUT_OF_RANGE' },
-  { name: 'text: skip past the end of an emoji document', type: text, op: [2, 'x'], doc: GRIN, code: 'OP_OUT_OF_RANGE' },
-  { name: 'text: insert into an empty document after a skip', type: text, op: [1, 'x'], doc: '', code: 'OP_OUT_OF_RANGE' },
-  { name: 'rich-text: retain past the end', type: rich, op: [{ retain: 6 }, { insert: 'x' }], doc: RICH_DOC, code: 'OP_OUT_OF_RANGE' },
-  { name: 'rich-text: format past the end', type: rich, op: [{ retain: 6, attributes: { bold: true } }], doc: RICH_DOC, code: 'OP_OUT_OF_RANGE' },
-  { name: 'rich-text: delete past the end', type: rich, op: [{ delete: 1 }], doc: [], code: 'OP_OUT_OF_RANGE' },
-  { name: 'json1: ena overflow', type: json1, op: ['big', { ena: Number.MAX_VALUE }], doc: JSON_DOC, code: 'OP_OUT_OF_RANGE' },
-  { name: 'json1: text edit past the end of a string', type: json1, op: ['title', { es: [3, 'x'] }], doc: JSON_DOC, code: 'OP_OUT_OF_RANGE' },
-  { name: 'json1: text delete past the end of a string', type: json1, op: ['title', { es: [{ d: 3 }] }], doc: JSON_DOC, code: 'OP_OUT_OF_RANGE' },
+  {
+    name: 'text: skip past the end of an emoji document',
+    type: text,
+    op: [2, 'x'],
+    doc: GRIN,
+    code: 'OP_OUT_OF_RANGE',
+  },
+  {
+    name: 'text: insert into an empty document after a skip',
+    type: text,
+    op: [1, 'x'],
+    doc: '',
+    code: 'OP_OUT_OF_RANGE',
+  },
+  {
+    name: 'rich-text: retain past the end',
+    type: rich,
+    op: [{ retain: 6 }, { insert: 'x' }],
+    doc: RICH_DOC,
+    code: 'OP_OUT_OF_RANGE',
+  },
+  {
+    name: 'rich-text: format past the end',
+    type: rich,
+    op: [{ retain: 6, attributes: { bold: true } }],
+    doc: RICH_DOC,
+    code: 'OP_OUT_OF_RANGE',
+  },
+  {
+    name: 'rich-text: delete past the end',
+    type: rich,
+    op: [{ delete: 1 }],
+    doc: [],
+    code: 'OP_OUT_OF_RANGE',
+  },
+  {
+    name: 'json1: ena overflow',
+    type: json1,
+    op: ['big', { ena: Number.MAX_VALUE }],
+    doc: JSON_DOC,
+    code: 'OP_OUT_OF_RANGE',
+  },
+  {
+    name: 'json1: text edit past the end of a string',
+    type: json1,
+    op: ['title', { es: [3, 'x'] }],
+    doc: JSON_DOC,
+    code: 'OP_OUT_OF_RANGE',
+  },
+  {
+    name: 'json1: text delete past the end of a string',
+    type: json1,
+    op: ['title', { es: [{ d: 3 }] }],
+    doc: JSON_DOC,
+    code: 'OP_OUT_OF_RANGE',
+  },
 
   // OP_PATH_MISSING: the op names a place the document lacks.
-  { name: 'json1: remove a missing key', type: json1, op: ['nope', { r: true }], doc: JSON_DOC, code: 'OP_PATH_MISSING' },
-  { name: 'json1: remove a missing index', type: json1, op: ['items', 2, { r: true }], doc: JSON_DOC, code: 'OP_PATH_MISSING' },
-  { name: 'json1: insert under a missing path', type: json1, op: ['nope', 'x', { i: 1 }], doc: JSON_DOC, code: 'OP_PATH_MISSING' },
-  { name: 'json1: list insert out of bounds', type: json1, op: ['items', 3, { i: 'z' }], doc: JSON_DOC, code: 'OP_PATH_MISSING' },
-  { name: 'json1: index into an object', type: json1, op: ['tags', 0, { i: 1 }], doc: JSON_DOC, code: 'OP_PATH_MISSING' },
-  { name: 'json1: index into a string', type: json1, op: ['title', 0, { i: 1 }], doc: JSON_DOC, code: 'OP_PATH_MISSING' },
-  { name: 'json1: move from a missing key', type: json1, op: [['nope', { p: 0 }], ['z', { d: 0 }]], doc: JSON_DOC, code: 'OP_PATH_MISSING' },
-  { name: 'json1: es on a missing key', type: json1, op: ['nope', { es: ['x'] }], doc: JSON_DOC, code: 'OP_PATH_MISSING' },
-  { name: 'json1: ena on a missing index', type: json1, op: ['items', 5, { ena: 1 }], doc: JSON_DOC, code: 'OP_PATH_MISSING' },
+  {
+    name: 'json1: remove a missing key',
+    type: json1,
+    op: ['nope', { r: true }],
+    doc: JSON_DOC,
+    code: 'OP_PATH_MISSING',
+  },
+  {
+    name: 'json1: remove a missing index',
+    type: json1,
+    op: ['items', 2, { r: true }],
+    doc: JSON_DOC,
+    code: 'OP_PATH_MISSING',
+  },
+  {
+    name: 'json1: insert under a missing path',
+    type: json1,
+    op: ['nope', 'x', { i: 1 }],
+    doc: JSON_DOC,
+    code: 'OP_PATH_MISSING',
+  },
+  {
+    name: 'json1: list insert out of bounds',
+    type: json1,
+    op: ['items', 3, { i: 'z' }],
+    doc: JSON_DOC,
+    code: 'OP_PATH_MISSING',
+  },
+  {
+    name: 'json1: index into an object',
+    type: json1,
+    op: ['tags', 0, { i: 1 }],
+    doc: JSON_DOC,
+    code: 'OP_PATH_MISSING',
+  },
+  {
+    name: 'json1: index into a string',
+    type: json1,
+    op: ['title', 0, { i: 1 }],
+    doc: JSON_DOC,
+    code: 'OP_PATH_MISSING',
+  },
+  {
+    name: 'json1: move from a missing key',
+    type: json1,
+    op: [
+      ['nope', { p: 0 }],
+      ['z', { d: 0 }],
+    ],
+    doc: JSON_DOC,
+    code: 'OP_PATH_MISSING',
+  },
+  {
+    name: 'json1: es on a missing key',
+    type: json1,
+    op: ['nope', { es: ['x'] }],
+    doc: JSON_DOC,
+    code: 'OP_PATH_MISSING',
+  },
+  {
+    name: 'json1: ena on a missing index',
+    type: json1,
+    op: ['items', 5, { ena: 1 }],
+    doc: JSON_DOC,
+    code: 'OP_PATH_MISSING',
+  },
 
   // OP_TOO_LARGE: over the size limit.
   { name: 'text: an insert over 64 KiB', type: text, op: ['x'.repeat(70_000)], code: 'OP_TOO_LARGE' },
-  { name: 'text: 64 KiB of UTF-8 in fewer UTF-16 units', type: text, op: ['漢'.repeat(22_000)], code: 'OP_TOO_LARGE' },
-  { name: 'rich-text: emoji over 64 KiB', type: rich, op: [{ insert: GRIN.repeat(16_500) }], code: 'OP_TOO_LARGE' },
-  { name: 'json1: insert over 64 KiB', type: json1, op: ['x', { i: Array(20_000).fill('abcd') }], code: 'OP_TOO_LARGE' },
+  {
+    name: 'text: 64 KiB of UTF-8 in fewer UTF-16 units',
+    type: text,
+    op: ['漢'.repeat(22_000)],
+    code: 'OP_TOO_LARGE',
+  },
+  {
+    name: 'rich-text: emoji over 64 KiB',
+    type: rich,
+    op: [{ insert: GRIN.repeat(16_500) }],
+    code: 'OP_TOO_LARGE',
+  },
+  {
+    name: 'json1: insert over 64 KiB',
+    type: json1,
+    op: ['x', { i: Array(20_000).fill('abcd') }],
+    code: 'OP_TOO_LARGE',
+  },
   {
     name: 'custom limit: a small op over maxOpBytes',
     type: text,
@@ -200,7 +445,13 @@ const CASES: Case[] = [
   },
 
   // OP_INVALID from the depth limit.
-  { name: 'custom limit: nested deeper than maxDepth', type: json1, op: ['a', ['b', { r: true }], ['c', { r: true }]], limits: { maxOpBytes: 1000, maxDepth: 2 }, code: 'OP_INVALID' },
+  {
+    name: 'custom limit: nested deeper than maxDepth',
+    type: json1,
+    op: ['a', ['b', { r: true }], ['c', { r: true }]],
+    limits: { maxOpBytes: 1000, maxDepth: 2 },
+    code: 'OP_INVALID',
+  },
 ];
 
 describe('validateOp error codes', () => {
@@ -215,7 +466,13 @@ describe('validateOp error codes', () => {
 
   it('every OP_* code is covered', () => {
     const covered = new Set(CASES.map((c) => c.code));
-    for (const code of ['OP_INVALID', 'OP_TOO_LARGE', 'OP_BAD_UNICODE', 'OP_OUT_OF_RANGE', 'OP_PATH_MISSING'] as const) {
+    for (const code of [
+      'OP_INVALID',
+      'OP_TOO_LARGE',
+      'OP_BAD_UNICODE',
+      'OP_OUT_OF_RANGE',
+      'OP_PATH_MISSING',
+    ] as const) {
       expect(covered).toContain(code);
     }
   });
@@ -257,7 +514,9 @@ describe('the size limit', () => {
     const limits: OpLimits = { maxOpBytes: 9, maxDepth: 64 };
     expect(validateOp(textType, ['hello'], undefined, limits)).toEqual(['hello']); // ["hello"] is 9 bytes
     expectCode(() => validateOp(textType, ['hello!'], undefined, limits), 'OP_TOO_LARGE');
-    expect(validateOp(textType, ['x'.repeat(100_000)], undefined, { maxOpBytes: 200_000, maxDepth: 64 })).toHaveLength(1);
+    expect(
+      validateOp(textType, ['x'.repeat(100_000)], undefined, { maxOpBytes: 200_000, maxDepth: 64 }),
+    ).toHaveLength(1);
   });
 });
 
@@ -343,7 +602,9 @@ describe('create: SNAPSHOT_INVALID', () => {
       { insert: { image: 'x.png' } },
     ]);
     expect(json1Type.create()).toBeNull();
-    expect(json1Type.create({ a: [1, 'b', null, true, { c: GRIN }] })).toEqual({ a: [1, 'b', null, true, { c: GRIN }] });
+    expect(json1Type.create({ a: [1, 'b', null, true, { c: GRIN }] })).toEqual({
+      a: [1, 'b', null, true, { c: GRIN }],
+    });
   });
 });
 
@@ -354,7 +615,8 @@ describe('getDocType: UNKNOWN_DOC_TYPE', () => {
   });
 
   it('refuses names that are not strings', () => {
-    for (const name of [undefined, null, 1, ['text'], { name: 'text' }]) expectCode(() => getDocType(name), 'UNKNOWN_DOC_TYPE');
+    for (const name of [undefined, null, 1, ['text'], { name: 'text' }])
+      expectCode(() => getDocType(name), 'UNKNOWN_DOC_TYPE');
   });
 
   it('finds each registered type by its name', () => {

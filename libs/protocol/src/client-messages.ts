@@ -42,7 +42,15 @@ export const PresenceUpdate = z.object({
 
 export const Ping = z.object({ type: z.literal('ping'), t: z.number().optional() });
 
-export const ClientMessage = z.discriminatedUnion('type', [Hello, Join, Leave, SubmitOp, Fetch, PresenceUpdate, Ping]);
+export const ClientMessage = z.discriminatedUnion('type', [
+  Hello,
+  Join,
+  Leave,
+  SubmitOp,
+  Fetch,
+  PresenceUpdate,
+  Ping,
+]);
 
 export type Hello = z.infer<typeof Hello>;
 export type Join = z.infer<typeof Join>;

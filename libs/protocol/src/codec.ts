@@ -38,9 +38,13 @@ function decode<T>(
     throw new TandemError('BAD_MESSAGE', 'A message is a JSON object with a string "type"');
   }
   if (!knownTypes.includes(type)) {
-    throw new TandemError('UNKNOWN_MESSAGE_TYPE', `Unknown message type ${JSON.stringify(type.slice(0, 64))}`, {
-      details: { known: knownTypes },
-    });
+    throw new TandemError(
+      'UNKNOWN_MESSAGE_TYPE',
+      `Unknown message type ${JSON.stringify(type.slice(0, 64))}`,
+      {
+        details: { known: knownTypes },
+      },
+    );
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
@@ -54,12 +58,18 @@ function decode<T>(
 }
 
 /** Parses a message from a client; throws MESSAGE_TOO_LARGE, BAD_JSON, UNKNOWN_MESSAGE_TYPE or BAD_MESSAGE. */
-export function parseClientMessage(raw: string | Uint8Array, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): ClientMessage {
+export function parseClientMessage(
+  raw: string | Uint8Array,
+  maxBytes = DEFAULT_MAX_MESSAGE_BYTES,
+): ClientMessage {
   return decode(ClientMessage, CLIENT_MESSAGE_TYPES, raw, maxBytes);
 }
 
 /** Parses a message from the server, with the same errors as parseClientMessage. */
-export function parseServerMessage(raw: string | Uint8Array, maxBytes = Number.POSITIVE_INFINITY): ServerMessage {
+export function parseServerMessage(
+  raw: string | Uint8Array,
+  maxBytes = Number.POSITIVE_INFINITY,
+): ServerMessage {
   return decode(ServerMessage, SERVER_MESSAGE_TYPES, raw, maxBytes);
 }
 

@@ -20,7 +20,10 @@ export const ErrorCode = z.enum(ERROR_CODES);
 export const OpPayload = z.custom<unknown>((v) => v !== undefined, { message: 'op is required' });
 
 /** A cursor in the document type's unit: a number for text types, a path for json1. */
-export const Cursor = z.union([z.number().int().nonnegative(), z.array(z.union([z.string(), z.number().int()]))]);
+export const Cursor = z.union([
+  z.number().int().nonnegative(),
+  z.array(z.union([z.string(), z.number().int()])),
+]);
 export const Selection = z.object({ anchor: Cursor, head: Cursor });
 
 /** An op as it stands in the op log: what every client of the document applies at `version`. */

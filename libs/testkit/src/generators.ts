@@ -15,9 +15,9 @@ import {
   codePointLength,
   type DeltaOperation,
   type DocTypeName,
+  type JSONValue,
   type Json1Op,
   type Json1Path,
-  type JSONValue,
   json1Type,
   type RichTextOp,
   type RichTextSnapshot,
@@ -148,7 +148,9 @@ function sameAttributes(a: AttributeMap | undefined, b: AttributeMap | undefined
 }
 
 function withAttributes<T extends object>(c: T, attributes: AttributeMap | undefined): T {
-  return attributes === undefined || Object.keys(attributes).length === 0 ? c : { ...c, attributes: { ...attributes } };
+  return attributes === undefined || Object.keys(attributes).length === 0
+    ? c
+    : { ...c, attributes: { ...attributes } };
 }
 
 /** Appends like quill-delta's Delta.push: merges neighbours, and puts an insert before an adjacent delete. */
@@ -171,7 +173,12 @@ function pushDelta(ops: DeltaOperation[], c: DeltaOperation): void {
     const ca = 'delete' in c ? undefined : c.attributes;
     const la = 'delete' in last ? undefined : last.attributes;
     if (sameAttributes(ca, la)) {
-      if ('insert' in c && 'insert' in last && typeof c.insert === 'string' && typeof last.insert === 'string') {
+      if (
+        'insert' in c &&
+        'insert' in last &&
+        typeof c.insert === 'string' &&
+        typeof last.insert === 'string'
+      ) {
         ops[index - 1] = withAttributes({ insert: last.insert + c.insert }, ca);
         return;
       }
@@ -197,7 +204,8 @@ function richFlatText(doc: RichTextSnapshot): string {
 }
 
 function randomRichInsert(rng: Random): DeltaOperation {
-  if (rng.bool(0.15)) return withAttributes({ insert: { ...rng.pick(EMBEDS) } }, rng.bool(0.3) ? { alt: 'pic' } : undefined);
+  if (rng.bool(0.15))
+    return withAttributes({ insert: { ...rng.pick(EMBEDS) } }, rng.bool(0.3) ? { alt: 'pic' } : undefined);
   return withAttributes({ insert: randomText(rng) }, rng.pick(INSERT_ATTRIBUTES));
 }
 
@@ -247,7 +255,19 @@ export function randomRichTextOp(rng: Random, doc: RichTextSnapshot): RichTextOp
 // json1 (ot-json1)
 
 /** Object keys the json1 generators use; a small set, so concurrent inserts often collide. */
-export const JSON_KEYS: readonly string[] = ['title', 'items', 'count', 'tags', 'a', 'b', 'x', '😀', 'é', 'e\u0301', '漢'];
+export const JSON_KEYS: readonly string[] = [
+  'title',
+  'items',
+  'count',
+  'tags',
+  'a',
+  'b',
+  'x',
+  '😀',
+  'é',
+  'e\u0301',
+  '漢',
+];
 
 type JSONObject = { [key: string]: JSONValue };
 
@@ -294,8 +314,10 @@ function jsonNodes(doc: JSONValue): JsonNode[] {
     const node = stack.pop() as JsonNode;
     out.push(node);
     const { path, value } = node;
-    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ path: [...path, i], value: v }));
-    else if (isObject(value)) for (const [k, v] of Object.entries(value)) stack.push({ path: [...path, k], value: v });
+    if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) stack.push({ path: [...path, i], value: v });
+    } else if (isObject(value))
+      for (const [k, v] of Object.entries(value)) stack.push({ path: [...path, k], value: v });
   }
   return out;
 }
@@ -354,7 +376,9 @@ function randomMove(rng: Random, nodes: JsonNode[]): Json1Op | undefined {
   if (movable.length === 0) return undefined;
   const from = rng.pick(movable).path;
   const parentPath = from.slice(0, -1);
-  const parent = nodes.find((n) => n.path.length === parentPath.length && n.path.every((k, i) => k === parentPath[i]));
+  const parent = nodes.find(
+    (n) => n.path.length === parentPath.length && n.path.every((k, i) => k === parentPath[i]),
+  );
   // Sibling moves: reorder a list, or rename an object key.
   if (parent !== undefined && rng.bool(0.5)) {
     if (Array.isArray(parent.value) && parent.value.length >= 2) {
@@ -391,7 +415,9 @@ function randomMove(rng: Random, nodes: JsonNode[]): Json1Op | undefined {
  */
 export function randomJson1Op(rng: Random, doc: JSONValue): Json1Op {
   if (!Array.isArray(doc) && !isObject(doc)) {
-    return json1Type.normalize(doc === null ? [{ i: randomJson1Initial(rng) }] : [{ r: true, i: randomJson1Initial(rng) }]);
+    return json1Type.normalize(
+      doc === null ? [{ i: randomJson1Initial(rng) }] : [{ r: true, i: randomJson1Initial(rng) }],
+    );
   }
   const nodes = jsonNodes(doc);
   const nonRoot = nodes.filter((n) => n.path.length > 0);

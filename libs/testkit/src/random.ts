@@ -74,6 +74,7 @@ export function seedFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const seed = Number(raw.trim());
-  if (!Number.isSafeInteger(seed)) throw new RangeError(`${name} must be an integer seed, got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(seed))
+    throw new RangeError(`${name} must be an integer seed, got ${JSON.stringify(raw)}`);
   return seed;
 }

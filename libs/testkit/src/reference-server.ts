@@ -64,7 +64,13 @@ export interface ReferenceServerStats {
 }
 
 export class ReferenceServer {
-  readonly stats: ReferenceServerStats = { committed: 0, duplicates: 0, transformed: 0, conflicts: 0, refused: 0 };
+  readonly stats: ReferenceServerStats = {
+    committed: 0,
+    duplicates: 0,
+    transformed: 0,
+    conflicts: 0,
+    refused: 0,
+  };
   private readonly docs = new Map<string, ServerDoc>();
   private readonly authenticate: (token: string) => string | null;
   private readonly roleOf: (docId: string, userId: string) => Role | null;
@@ -77,7 +83,14 @@ export class ReferenceServer {
   createDoc(docId: string, typeName: string, initial?: unknown): void {
     const type = getDocType(typeName);
     const snapshot = type.create(initial);
-    this.docs.set(docId, { type, initial: snapshot, snapshot, log: [], seqs: new Map(), sessions: new Set() });
+    this.docs.set(docId, {
+      type,
+      initial: snapshot,
+      snapshot,
+      log: [],
+      seqs: new Map(),
+      sessions: new Set(),
+    });
   }
 
   snapshot(docId: string): unknown {
@@ -162,7 +175,13 @@ export class ReferenceServer {
         sessionId: message.clientId,
         userId,
         heartbeatMs: 20_000,
-        limits: { maxMessageBytes: 160 * 1024, maxOpBytes: 64 * 1024, opsPerSecond: 1000, maxDocs: 100, maxPendingOps: 1 },
+        limits: {
+          maxMessageBytes: 160 * 1024,
+          maxOpBytes: 64 * 1024,
+          opsPerSecond: 1000,
+          maxDocs: 100,
+          maxPendingOps: 1,
+        },
       });
       return;
     }
@@ -172,7 +191,8 @@ export class ReferenceServer {
         session.send({ type: 'pong', ...(message.t === undefined ? {} : { t: message.t }) });
         return;
       case 'join':
-        return this.join(session, message.docId, message.version);
+        this.join(session, message.docId, message.version);
+        return;
       case 'leave':
         session.docs.delete(message.docId);
         this.docs.get(message.docId)?.sessions.delete(session);
@@ -180,11 +200,18 @@ export class ReferenceServer {
       case 'fetch': {
         const doc = this.joined(session, message.docId);
         const to = Math.min(message.to ?? doc.log.length, doc.log.length);
-        session.send({ type: 'catchup', docId: message.docId, from: message.from, to, ops: doc.log.slice(message.from - 1, to) });
+        session.send({
+          type: 'catchup',
+          docId: message.docId,
+          from: message.from,
+          to,
+          ops: doc.log.slice(message.from - 1, to),
+        });
         return;
       }
       case 'op':
-        return this.submit(session, message);
+        this.submit(session, message);
+        return;
       case 'presence':
         this.joined(session, message.docId);
         return;
@@ -202,7 +229,14 @@ export class ReferenceServer {
     doc.sessions.add(session);
     const current = doc.log.length;
     if (version === undefined) {
-      session.send({ type: 'joined', docId, docType: doc.type.name, version: current, role, snapshot: doc.snapshot });
+      session.send({
+        type: 'joined',
+        docId,
+        docType: doc.type.name,
+        version: current,
+        role,
+        snapshot: doc.snapshot,
+      });
       return;
     }
     if (version < current) {
@@ -221,7 +255,8 @@ export class ReferenceServer {
     const userId = session.userId as string;
     const role = this.roleOf(msg.docId, userId);
     if (role !== 'owner' && role !== 'editor') throw new TandemError('FORBIDDEN', `A ${role} cannot edit`);
-    if (msg.clientId !== session.clientId) throw new TandemError('BAD_MESSAGE', 'clientId is not this session’s');
+    if (msg.clientId !== session.clientId)
+      throw new TandemError('BAD_MESSAGE', 'clientId is not this session’s');
     const last = doc.seqs.get(msg.clientId);
     if (last && msg.seq <= last.seq) {
       if (msg.seq < last.seq) throw new TandemError('OP_INVALID', `seq ${msg.seq} was used before`);
@@ -245,7 +280,13 @@ export class ReferenceServer {
     if (msg.baseVersion < doc.log.length) this.stats.transformed++;
     this.stats.conflicts += conflicts.length;
     doc.snapshot = doc.type.apply(doc.snapshot, op);
-    const rec: CommittedOp = { version: doc.log.length + 1, op, author: userId, clientId: msg.clientId, seq: msg.seq };
+    const rec: CommittedOp = {
+      version: doc.log.length + 1,
+      op,
+      author: userId,
+      clientId: msg.clientId,
+      seq: msg.seq,
+    };
     doc.log.push(rec);
     doc.seqs.set(msg.clientId, { seq: msg.seq, version: rec.version });
     session.send({ type: 'ack', docId: msg.docId, seq: msg.seq, version: rec.version });

@@ -217,7 +217,9 @@ export function runSimulation(options: SimulationOptions): SimulationResult {
     serverDoc: server.snapshot(docId),
     clientDocs: clients.map((c) => c.doc.data),
     replayed: server.replay(docId),
-    seqsByClient: clients.map((c) => serverLog.filter((r) => r.clientId === c.client.clientId).map((r) => r.seq)),
+    seqsByClient: clients.map((c) =>
+      serverLog.filter((r) => r.clientId === c.client.clientId).map((r) => r.seq),
+    ),
     pendingClients: clients.filter((c) => c.doc.hasPendingOps || c.doc.version !== serverLog.length).length,
     errors,
     server: { ...server.stats },

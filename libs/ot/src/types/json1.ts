@@ -30,9 +30,13 @@ const impl = otJson1.type;
 // fails the document check instead of garbling the document.
 impl.registerSubtype({
   ...otText.type,
+  // ot-text-unicode's normalize merges adjacent deletes into the caller's op; this one copies.
+  normalize: (op: otText.TextOp) => textType.normalize(op),
   apply(doc: unknown, op: otText.TextOp) {
-    if (doc === undefined) throw new TandemError('OP_PATH_MISSING', 'A text edit (es) targets a path the document lacks');
-    if (typeof doc !== 'string') throw new TandemError('OP_INVALID', 'A text edit (es) targets a value that is not a string');
+    if (doc === undefined)
+      throw new TandemError('OP_PATH_MISSING', 'A text edit (es) targets a path the document lacks');
+    if (typeof doc !== 'string')
+      throw new TandemError('OP_INVALID', 'A text edit (es) targets a value that is not a string');
     textType.checkOpAgainst(op, doc);
     return textType.apply(doc, op);
   },
@@ -40,8 +44,10 @@ impl.registerSubtype({
 impl.registerSubtype({
   name: 'number',
   apply(doc: unknown, n: number) {
-    if (doc === undefined) throw new TandemError('OP_PATH_MISSING', 'A number edit (ena) targets a path the document lacks');
-    if (typeof doc !== 'number') throw new TandemError('OP_INVALID', 'A number edit (ena) targets a value that is not a number');
+    if (doc === undefined)
+      throw new TandemError('OP_PATH_MISSING', 'A number edit (ena) targets a path the document lacks');
+    if (typeof doc !== 'number')
+      throw new TandemError('OP_INVALID', 'A number edit (ena) targets a value that is not a number');
     const sum = doc + n;
     if (!Number.isFinite(sum)) throw new TandemError('OP_OUT_OF_RANGE', 'A number edit overflows');
     return sum;
@@ -63,12 +69,14 @@ function checkValue(value: unknown, where: string): void {
     if (typeof v === 'number') {
       if (!Number.isFinite(v)) throw invalid(`${where}: numbers must be finite`);
     } else if (typeof v === 'string') {
-      if (hasLoneSurrogate(v)) throw new TandemError('OP_BAD_UNICODE', `${where}: a string has a lone surrogate`);
+      if (hasLoneSurrogate(v))
+        throw new TandemError('OP_BAD_UNICODE', `${where}: a string has a lone surrogate`);
     } else if (Array.isArray(v)) {
       stack.push(...v);
     } else if (typeof v === 'object') {
       for (const [k, child] of Object.entries(v)) {
-        if (hasLoneSurrogate(k)) throw new TandemError('OP_BAD_UNICODE', `${where}: a key has a lone surrogate`);
+        if (hasLoneSurrogate(k))
+          throw new TandemError('OP_BAD_UNICODE', `${where}: a key has a lone surrogate`);
         stack.push(child);
       }
     } else {
@@ -85,7 +93,8 @@ function checkComponent(c: Record<string, unknown>): void {
     if (k === 'i') checkValue(v, 'An insert');
     if (k === 'r' && v !== true) checkValue(v, 'A remove');
     if (k === 'es') textType.checkOp(v);
-    if (k === 'ena' && (typeof v !== 'number' || !Number.isFinite(v))) throw invalid('ena must be a finite number');
+    if (k === 'ena' && (typeof v !== 'number' || !Number.isFinite(v)))
+      throw invalid('ena must be a finite number');
   }
 }
 
@@ -94,7 +103,8 @@ function checkOpTree(list: unknown[]): void {
     if (typeof item === 'string') {
       if (hasLoneSurrogate(item)) throw new TandemError('OP_BAD_UNICODE', 'A path key has a lone surrogate');
     } else if (typeof item === 'number') {
-      if (!Number.isSafeInteger(item) || item < 0) throw invalid('A list index must be a non-negative integer');
+      if (!Number.isSafeInteger(item) || item < 0)
+        throw invalid('A list index must be a non-negative integer');
     } else if (Array.isArray(item)) {
       checkOpTree(item);
     } else if (typeof item === 'object' && item !== null) {
@@ -189,7 +199,10 @@ function create(initial?: unknown): JSONValue {
 }
 
 function checkCursor(cursor: unknown): Json1Path {
-  if (!Array.isArray(cursor) || !cursor.every((k) => typeof k === 'string' || (Number.isSafeInteger(k) && k >= 0))) {
+  if (
+    !Array.isArray(cursor) ||
+    !cursor.every((k) => typeof k === 'string' || (Number.isSafeInteger(k) && k >= 0))
+  ) {
     throw new TandemError('BAD_MESSAGE', 'A json1 cursor is a path of keys and indexes');
   }
   return cursor as Json1Path;
@@ -209,6 +222,7 @@ export const json1Type: DocType<JSONValue, Json1Op, Json1Path | null> = {
   invertWithDoc: (op, before) => impl.invertWithDoc(op, before),
   normalize: (op) => impl.normalize(op),
   isNoop: (op) => impl.isNoop(op),
-  transformCursor: (cursor, op) => (cursor === null ? null : (impl.transformPosition(cursor, op) as Json1Path | null)),
+  transformCursor: (cursor, op) =>
+    cursor === null ? null : (impl.transformPosition(cursor, op) as Json1Path | null),
   checkCursor,
 };

@@ -35,7 +35,8 @@ function checkAttributes(attributes: unknown, where: string): void {
   if (attributes === undefined) return;
   if (!isPlainObject(attributes)) throw invalid(`${where}: attributes must be an object`);
   for (const [key, value] of Object.entries(attributes)) {
-    if (hasLoneSurrogate(key)) throw new TandemError('OP_BAD_UNICODE', `${where}: an attribute name has a lone surrogate`);
+    if (hasLoneSurrogate(key))
+      throw new TandemError('OP_BAD_UNICODE', `${where}: an attribute name has a lone surrogate`);
     const t = typeof value;
     if (value !== null && t !== 'string' && t !== 'number' && t !== 'boolean') {
       throw invalid(`${where}: attribute ${key} must be a string, number, boolean or null`);
@@ -88,7 +89,8 @@ function checkComponent(c: unknown, i: number, insertsOnly: boolean): DeltaOpera
     }
   } else if (kind === 'retain' || kind === 'delete') {
     if (!isLength(c[kind])) throw invalid(`${where}: ${kind} must be a positive integer`);
-    if (kind === 'delete' && c.attributes !== undefined) throw invalid(`${where}: a delete has no attributes`);
+    if (kind === 'delete' && c.attributes !== undefined)
+      throw invalid(`${where}: a delete has no attributes`);
   } else {
     throw invalid(`${where}: unknown operation ${kind}`);
   }
@@ -98,7 +100,7 @@ function checkComponent(c: unknown, i: number, insertsOnly: boolean): DeltaOpera
 
 function checkOp(op: unknown): RichTextOp {
   if (!Array.isArray(op)) throw invalid('A rich-text op must be an array of Delta operations');
-  op.forEach((c, i) => checkComponent(c, i, false));
+  for (const [i, c] of op.entries()) checkComponent(c, i, false);
   // A copy: chop() drops a trailing retain from the array in place.
   return opsOf(delta([...op] as DeltaOperation[]).chop());
 }
@@ -146,7 +148,7 @@ function create(initial?: unknown): RichTextSnapshot {
   const ops = typeof initial === 'string' ? (initial === '' ? [] : [{ insert: initial }]) : initial;
   try {
     if (!Array.isArray(ops)) throw invalid('Rich-text content must be a string or an array of inserts');
-    ops.forEach((c, i) => checkComponent(c, i, true));
+    for (const [i, c] of ops.entries()) checkComponent(c, i, true);
   } catch (err) {
     throw new TandemError('SNAPSHOT_INVALID', (err as Error).message, { cause: err });
   }

@@ -80,7 +80,8 @@ function checkOp(op: unknown): TextOp {
     } else if (typeof c === 'object' && c !== null && !Array.isArray(c)) {
       const keys = Object.keys(c);
       const d = (c as { d?: unknown }).d;
-      if (keys.length !== 1 || keys[0] !== 'd') throw invalid(`Component ${i}: an object must be {d}`, { index: i });
+      if (keys.length !== 1 || keys[0] !== 'd')
+        throw invalid(`Component ${i}: an object must be {d}`, { index: i });
       if (typeof d === 'string') {
         if (d.length === 0) throw invalid(`Component ${i}: a delete must not be empty`, { index: i });
         checkInsertText(d, `Component ${i}`);
@@ -119,7 +120,8 @@ function checkOpAgainst(op: TextOp, doc: string): void {
 function create(initial?: unknown): string {
   if (initial === undefined) return '';
   if (typeof initial !== 'string') throw new TandemError('SNAPSHOT_INVALID', 'Text content must be a string');
-  if (hasLoneSurrogate(initial)) throw new TandemError('SNAPSHOT_INVALID', 'Text content has a lone surrogate');
+  if (hasLoneSurrogate(initial))
+    throw new TandemError('SNAPSHOT_INVALID', 'Text content has a lone surrogate');
   return initial;
 }
 
