@@ -1,4 +1,4 @@
-export { codePointToUtf16, utf16ToCodePoint } from '@tandem/ot';
+export { codePointLength, codePointToUtf16, utf16ToCodePoint } from '@tandem/ot';
 export { ClientDoc, type ClientDocEvents, type ClientDocOptions, type EditOrigin } from './client-doc.js';
 export type { RemotePresence, SelectionValue } from './presence.js';
 export {

@@ -34,7 +34,7 @@ describe('offline editing', () => {
     net.deliverAll();
     expect(net.sent(alice, 'op')).toHaveLength(1);
     expect(net.server.log('doc')).toHaveLength(1);
-    expect(net.server.snapshot('doc')).toBe('1abc2'.slice(0, 2) + 'bc2');
+    expect(net.server.snapshot('doc')).toBe('1ac2');
     expect(a.hasPendingOps).toBe(false);
     expect(b.data).toBe(a.data);
   });
@@ -77,18 +77,21 @@ describe('offline editing', () => {
     expect(b.data).toBe('1abc23');
   });
 
-  it('a client that never reached the server keeps its edits until the session is up', () => {
-    const net = new Net();
-    net.server.createDoc('doc', 'text', 'abc');
-    const alice = net.client('alice');
-    const a = alice.open('doc');
-    net.deliverAll();
+  it('offline edits wait for the rejoin and are sent based on the version the catch-up brought', () => {
+    const { net, alice, a, b } = editors('abc');
     net.cut(alice);
     a.submit([3, 'd']);
+    b.submit(['X']);
+    net.deliverAll();
     net.reconnect(alice);
     net.deliverToServer(alice);
-    expect(net.server.log('doc')).toHaveLength(0);
+    net.deliverToClient(alice); // welcome
+    expect(net.sent(alice, 'op')).toEqual([]);
+    net.deliverToServer(alice);
+    net.deliverToClient(alice); // catch-up and joined
+    expect(net.sent(alice, 'op')).toMatchObject([{ seq: 1, baseVersion: 1, op: [4, 'd'] }]);
     net.deliverAll();
-    expect(net.server.snapshot('doc')).toBe('abcd');
+    expect(net.server.snapshot('doc')).toBe('Xabcd');
+    expect(a.data).toBe('Xabcd');
   });
 });
