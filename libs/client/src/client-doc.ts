@@ -191,6 +191,8 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
       this.undoManager =
         this.options.undo === false ? undefined : new UndoManager(this.docType, this.options.undo ?? {});
       this.emit('ready', { version: msg.version, docType: msg.docType, role: msg.role });
+      // Committed ops that arrived while the doc waited for this snapshot: those it holds are dropped, later ones apply.
+      this.drain();
     } else if (msg.version > this.currentVersion) {
       this.requestGap(msg.version);
     }
@@ -229,7 +231,7 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
   }
 
   onPresence(msg: PresenceBatch): void {
-    if (!this.docType) return;
+    if (!this.docType || !this.ready) return;
     const ops = this.opsSince(msg.version);
     if (ops === undefined) {
       if (msg.version > this.currentVersion) this.requestGap(msg.version);
@@ -328,6 +330,11 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
   }
 
   private drain(): void {
+    // Without a snapshot (before the first join, or after a reset until the rejoin's
+    // snapshot) there is no state to apply committed ops to: they wait in `pending`.
+    // A remote op already on its way when a reset dropped the local ops would otherwise
+    // land on the discarded state, and throw when it does not fit it.
+    if (!this.ready) return;
     for (;;) {
       const rec = this.pending.get(this.currentVersion + 1);
       if (!rec) break;

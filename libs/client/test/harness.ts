@@ -151,8 +151,12 @@ export class Net {
     let total = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       let delivered = 0;
-      for (const client of this.peers.keys()) delivered += this.deliverStale(client) + this.deliverToServer(client);
-      for (const client of this.peers.keys()) delivered += this.deliverToClient(client);
+      for (const client of this.peers.keys()) {
+        delivered += this.deliverStale(client) + this.deliverToServer(client);
+      }
+      for (const client of this.peers.keys()) {
+        delivered += this.deliverToClient(client);
+      }
       if (delivered === 0) return total;
       total += delivered;
     }

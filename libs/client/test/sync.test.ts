@@ -87,18 +87,21 @@ describe('concurrent ops', () => {
   it.each([
     ['alice', 'aABb'],
     ['bob', 'aBAb'],
-  ])('concurrent inserts at one position converge with the text committed first coming first (%s first)', (first, expected) => {
-    const { net, alice, bob, a, b } = editors('ab');
-    a.submit([1, 'A']);
-    b.submit([1, 'B']);
-    const [winner, loser] = first === 'alice' ? [alice, bob] : [bob, alice];
-    net.deliverToServer(winner);
-    net.deliverToServer(loser);
-    net.deliverAll();
-    expect(net.server.snapshot('doc')).toBe(expected);
-    expect(a.data).toBe(expected);
-    expect(b.data).toBe(expected);
-  });
+  ])(
+    'concurrent inserts at one position converge with the text committed first coming first (%s first)',
+    (first, expected) => {
+      const { net, alice, bob, a, b } = editors('ab');
+      a.submit([1, 'A']);
+      b.submit([1, 'B']);
+      const [winner, loser] = first === 'alice' ? [alice, bob] : [bob, alice];
+      net.deliverToServer(winner);
+      net.deliverToServer(loser);
+      net.deliverAll();
+      expect(net.server.snapshot('doc')).toBe(expected);
+      expect(a.data).toBe(expected);
+      expect(b.data).toBe(expected);
+    },
+  );
 
   it('a remote op that arrives while an op is in flight and more are buffered is transformed past both', () => {
     const { net, alice, bob, a, b } = editors('abc');
@@ -179,7 +182,14 @@ describe('reconnecting', () => {
     const { net, alice, a } = editors('abc');
     a.submit(['x']);
     net.deliverAll();
-    net.forceToServer(alice, { type: 'op', docId: 'doc', clientId: alice.clientId, seq: 1, baseVersion: 1, op: ['x'] });
+    net.forceToServer(alice, {
+      type: 'op',
+      docId: 'doc',
+      clientId: alice.clientId,
+      seq: 1,
+      baseVersion: 1,
+      op: ['x'],
+    });
     net.deliverAll();
     expect(net.received(alice, 'ack')).toEqual([
       { type: 'ack', docId: 'doc', seq: 1, version: 1 },
@@ -280,32 +290,36 @@ describe('many documents on one connection', () => {
     net.server.createDoc('board', 'json1', { cards: [] });
     const alice = net.client('alice');
     const bob = net.client('bob');
-    const [aNotes, aLetter, aBoard] = ['notes', 'letter', 'board'].map((id) => alice.open(id));
-    const [bNotes, bLetter, bBoard] = ['notes', 'letter', 'board'].map((id) => bob.open(id));
+    const aNotes = alice.open('notes');
+    const aLetter = alice.open('letter');
+    const aBoard = alice.open('board');
+    const bNotes = bob.open('notes');
+    const bLetter = bob.open('letter');
+    const bBoard = bob.open('board');
     net.deliverAll();
 
-    aNotes?.submit([4, ': ship']);
-    bNotes?.submit(['- ']);
-    aLetter?.submit([{ retain: 4, attributes: { bold: true } }]);
-    bLetter?.submit([{ retain: 4 }, { insert: ' Bob' }]);
-    aBoard?.submit(['cards', 0, { i: 'alice card' }]);
-    bBoard?.submit(['cards', 0, { i: 'bob card' }]);
+    aNotes.submit([4, ': ship']);
+    bNotes.submit(['- ']);
+    aLetter.submit([{ retain: 4, attributes: { bold: true } }]);
+    bLetter.submit([{ retain: 4 }, { insert: ' Bob' }]);
+    aBoard.submit(['cards', 0, { i: 'alice card' }]);
+    bBoard.submit(['cards', 0, { i: 'bob card' }]);
     net.deliverAll();
 
     expect(net.sent(alice, 'hello')).toHaveLength(1);
-    expect(aNotes?.data).toBe('- todo: ship');
-    expect(bNotes?.data).toBe('- todo: ship');
-    expect(aLetter?.data).toEqual([{ insert: 'Dear', attributes: { bold: true } }, { insert: ' Bob' }]);
-    expect(bLetter?.data).toEqual(aLetter?.data);
-    expect(aBoard?.data).toEqual(bBoard?.data);
-    expect((aBoard?.data as { cards: string[] }).cards.sort()).toEqual(['alice card', 'bob card']);
+    expect(aNotes.data).toBe('- todo: ship');
+    expect(bNotes.data).toBe('- todo: ship');
+    expect(aLetter.data).toEqual([{ insert: 'Dear', attributes: { bold: true } }, { insert: ' Bob' }]);
+    expect(bLetter.data).toEqual(aLetter.data);
+    expect(aBoard.data).toEqual(bBoard.data);
+    expect([...(aBoard.data as { cards: string[] }).cards].sort()).toEqual(['alice card', 'bob card']);
     for (const id of ['notes', 'letter', 'board']) {
       expect(net.server.log(id)).toHaveLength(2);
       expect(net.server.replay(id)).toEqual(net.server.snapshot(id));
     }
-    expect(aNotes?.version).toBe(2);
-    expect(aLetter?.version).toBe(2);
-    expect(aBoard?.version).toBe(2);
+    expect(aNotes.version).toBe(2);
+    expect(aLetter.version).toBe(2);
+    expect(aBoard.version).toBe(2);
   });
 
   it('closing one document leaves the others open and stops its updates', () => {

@@ -214,7 +214,7 @@ describe('undo of other document types', () => {
     expect(b.data).toEqual([{ insert: 'hello', attributes: { bold: true } }, { insert: ' world' }]);
   });
 
-  it("json1: undo removes the key this user inserted and keeps the key another user inserted after it", () => {
+  it('json1: undo removes the key this user inserted and keeps the key another user inserted after it', () => {
     const { net, a, b } = editors('json1', {});
     a.submit(['title', { i: 'Plan' }]);
     net.deliverAll();

@@ -25,9 +25,7 @@ export const FIX_REQUEST_CODES = [
   'SNAPSHOT_INVALID',
   'VERSION_FUTURE',
   'VERSION_STALE',
-  'SEQ_GAP',
-  'NOTHING_TO_UNDO',
-  'NOTHING_TO_REDO',
+  'TOO_MANY_DOCS',
 ] as const;
 
 /** Errors of load or availability: the same request may succeed after a wait. */
@@ -39,7 +37,6 @@ export const GIVE_UP_CODES = [
   'TOKEN_EXPIRED',
   'FORBIDDEN',
   'DOC_NOT_FOUND',
-  'TOO_MANY_DOCS',
   'INTERNAL',
 ] as const;
 

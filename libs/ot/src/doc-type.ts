@@ -31,6 +31,8 @@ export interface Conflict {
   op: unknown;
   /** The part of the other op it collided with. */
   other: unknown;
+  /** Whose write survived: the transformed op's, the other op's, or neither's. */
+  kept: 'op' | 'other' | 'neither';
   /** One sentence a person can read. */
   description: string;
 }

@@ -18,22 +18,25 @@ import {
   json1Type,
   validateOp,
 } from '@tandem/ot';
-import { describe, expect, it } from 'vitest';
 // @tandem/ot does not depend on @tandem/testkit (testkit depends on it), so the package
 // name does not resolve from here; import the two modules, not testkit's whole index.
 import {
   JSON_KEYS,
   json1AddOp,
   json1InsertOp,
+  json1MoveOp,
   json1RemoveOp,
   json1ReplaceOp,
   json1TextEditOp,
+  Random,
   randomInitial,
   randomJsonValue,
   randomOp,
   randomTextOp,
-} from '../../testkit/src/generators.js';
-import { Random, seedFromEnv } from '../../testkit/src/random.js';
+  seedFromEnv,
+} from '@tandem/testkit';
+import otJson1 from 'ot-json1';
+import { describe, expect, it } from 'vitest';
 
 const ITERATIONS = seedFromEnv('OT_ITERATIONS', 300);
 const BASE_SEED = 1;
@@ -72,8 +75,9 @@ function forEachSeed(
 /** A random document: the type's random initial content, then up to three random ops applied. */
 function randomDoc(type: AnyDocType, rng: Random): unknown {
   let doc = type.create(randomInitial(type.name, rng));
-  for (let i = rng.int(4); i > 0; i--)
+  for (let i = rng.int(4); i > 0; i--) {
     doc = type.apply(doc, validateOp(type, randomOp(type.name, rng, doc), doc));
+  }
   return doc;
 }
 
@@ -85,9 +89,11 @@ function validOp(type: AnyDocType, rng: Random, doc: unknown): unknown {
 /**
  * TP1 for ops a (committed first) and b, both made on `doc`: both orders reach the same
  * document. Each transformed op must also pass validation against the document it is
- * applied to, as the server would check it. Returns the converged document.
+ * applied to, as the server would check it, and no function may change its arguments.
+ * Returns the converged document.
  */
 function checkConvergence(type: AnyDocType, doc: unknown, a: unknown, b: unknown): unknown {
+  const inputs = structuredClone({ doc, a, b });
   const afterA = type.apply(doc, a);
   const bPrime = type.transform(b, a, 'right');
   validateOp(type, bPrime, afterA);
@@ -99,6 +105,7 @@ function checkConvergence(type: AnyDocType, doc: unknown, a: unknown, b: unknown
   const right = type.apply(afterB, aPrime);
 
   expect(right).toEqual(left);
+  expect({ doc, a, b }).toEqual(inputs);
   return left;
 }
 
@@ -204,6 +211,44 @@ describe('the random generators', () => {
     }
   });
 
+  it("the json1 op builders make what ot-json1's helpers make", () => {
+    expect(json1InsertOp(['items', 0], 'x')).toEqual(otJson1.insertOp(['items', 0], 'x'));
+    expect(json1RemoveOp(['tags', 'a'])).toEqual(otJson1.removeOp(['tags', 'a']));
+    expect(json1ReplaceOp(['count'], 5)).toEqual(otJson1.replaceOp(['count'], true, 5));
+    expect(json1TextEditOp(['title'], [1, 'x'])).toEqual(otJson1.editOp(['title'], 'text-unicode', [1, 'x']));
+    expect(json1AddOp(['count'], 3)).toEqual(otJson1.editOp(['count'], 'number', 3));
+    const moves: [Json1Path, Json1Path][] = [
+      [
+        ['items', 1],
+        ['items', 3],
+      ],
+      [
+        ['items', 3],
+        ['items', 1],
+      ],
+      [['a'], ['b']],
+      [['b'], ['a']],
+      [
+        ['items', 1],
+        ['tags', 'z'],
+      ],
+      [
+        ['tags', 'a'],
+        ['items', 1],
+      ],
+      [
+        ['x', 'y', 'z'],
+        ['x', 'w'],
+      ],
+      [
+        ['items', 0, 'name'],
+        ['items', 0, 'title'],
+      ],
+    ];
+    for (const [from, to] of moves) expect(json1MoveOp(from, to)).toEqual(otJson1.moveOp(from, to));
+    expect(() => json1MoveOp(['a'], ['a', 'b'])).toThrow(RangeError);
+  });
+
   it.each(DOC_TYPE_NAMES)(`%s: a chain of random ops is valid at every step, ${SEED_LABEL}`, (typeName) => {
     const type = getDocType(typeName);
     forEachSeed('generator', typeName, (rng, record) => {
@@ -248,14 +293,10 @@ describe('side convention', () => {
     const first: Json1Op = ['x', { i: 1 }];
     const second: Json1Op = ['x', { i: 2 }];
     // `second` arrives after `first` was committed: it is transformed with side 'right' and loses.
-    expect(json1Type.transform(second, first, 'right')).toBeNull();
-    expect(json1Type.apply(json1Type.apply(doc, first), json1Type.transform(second, first, 'right'))).toEqual(
-      {
-        n: 0,
-        x: 1,
-      },
-    );
-    // The example of the brief: ['x', {i: 2}] committed first, ['x', {i: 1}] transformed past it.
+    const secondPrime = json1Type.transform(second, first, 'right');
+    expect(secondPrime).toBeNull();
+    expect(json1Type.apply(json1Type.apply(doc, first), secondPrime)).toEqual({ n: 0, x: 1 });
+    // And the other way round: ['x', {i: 2}] committed first, ['x', {i: 1}] transformed past it.
     const late = json1Type.transform(['x', { i: 1 }], ['x', { i: 2 }], 'right');
     expect(json1Type.apply(json1Type.apply(doc, ['x', { i: 2 }]), late)).toEqual({ n: 0, x: 2 });
     expect(checkConvergence(json1Type as AnyDocType, doc, first, second)).toEqual({ n: 0, x: 1 });
@@ -285,8 +326,19 @@ function nodes(doc: JSONValue, path: Json1Path = []): { path: Json1Path; value: 
   const out = [{ path, value: doc }];
   if (Array.isArray(doc)) {
     for (const [i, v] of doc.entries()) out.push(...nodes(v, [...path, i]));
-  } else if (isObject(doc)) for (const [k, v] of Object.entries(doc)) out.push(...nodes(v, [...path, k]));
+  } else if (isObject(doc)) {
+    for (const [k, v] of Object.entries(doc)) out.push(...nodes(v, [...path, k]));
+  }
   return out;
+}
+
+/** A key of JSON_KEYS that `obj` lacks, or a numbered one when it has them all. */
+function freeKey(rng: Random, obj: JSONObject): string {
+  const free = JSON_KEYS.filter((k) => !Object.hasOwn(obj, k));
+  if (free.length > 0) return rng.pick(free);
+  let n = 0;
+  while (Object.hasOwn(obj, `new${n}`)) n++;
+  return `new${n}`;
 }
 
 interface ConflictCase {
@@ -304,8 +356,7 @@ function conflictCase(rng: Random, doc: JSONValue): ConflictCase {
   if (rng.bool(0.4)) {
     const objects = all.filter((n) => isObject(n.value));
     const parent = rng.pick(objects);
-    const free = JSON_KEYS.filter((k) => !Object.hasOwn(parent.value as JSONObject, k));
-    const path = [...parent.path, free.length > 0 ? rng.pick(free) : `new${rng.int(100)}`];
+    const path = [...parent.path, freeKey(rng, parent.value as JSONObject)];
     const va = randomJsonValue(rng);
     let vb = randomJsonValue(rng);
     while (show(vb) === show(va)) vb = randomJsonValue(rng);
@@ -321,13 +372,14 @@ function conflictCase(rng: Random, doc: JSONValue): ConflictCase {
   const targets = all.filter((n) => n.path.length > 0 && n.value !== null && typeof n.value !== 'boolean');
   const target = rng.pick(targets);
   let edit: Json1Op;
-  if (typeof target.value === 'string') edit = json1TextEditOp(target.path, randomTextOp(rng, target.value));
-  else if (typeof target.value === 'number') edit = json1AddOp(target.path, rng.range(1, 5));
-  else if (Array.isArray(target.value))
+  if (typeof target.value === 'string') {
+    edit = json1TextEditOp(target.path, randomTextOp(rng, target.value));
+  } else if (typeof target.value === 'number') {
+    edit = json1AddOp(target.path, rng.range(1, 5));
+  } else if (Array.isArray(target.value)) {
     edit = json1InsertOp([...target.path, rng.int(target.value.length + 1)], 'new');
-  else {
-    const free = JSON_KEYS.filter((k) => !Object.hasOwn(target.value as JSONObject, k));
-    edit = json1InsertOp([...target.path, free.length > 0 ? rng.pick(free) : 'zz'], randomJsonValue(rng, 1));
+  } else {
+    edit = json1InsertOp([...target.path, freeKey(rng, target.value as JSONObject)], randomJsonValue(rng, 1));
   }
   // Remove the target or one of its ancestors (never the root).
   const removedPath = target.path.slice(0, rng.range(1, target.path.length));
@@ -402,7 +454,8 @@ describe('json1 write conflicts', () => {
         expect(checkConvergence(type, doc, first, second)).toEqual({ keep: true });
         const late = json1Type.transformWithConflicts(second, first, 'right');
         expect(late.conflicts.map((k) => k.kind)).toEqual(['remove-edit']);
-        if (!removeFirst) expect(late.op).toEqual(json1Type.transform(second, first, 'right'));
+        expect(late.op).toEqual(json1Type.transform(second, first, 'right'));
+        // A late edit vanishes entirely; a late remove still removes the subtree (checked above).
         if (removeFirst) expect(late.op).toBeNull();
       }
     }

@@ -30,7 +30,10 @@ export const SubmitOp = z.object({
 /** Ask for committed ops from..to (inclusive; `to` defaults to the latest), after a gap. */
 export const Fetch = z
   .object({ type: z.literal('fetch'), docId: DocId, from: Version.min(1), to: Version.optional() })
-  .refine((m) => m.to === undefined || m.to >= m.from, 'to must not be below from');
+  .refine((m) => m.to === undefined || m.to >= m.from, {
+    message: 'to must not be below from',
+    path: ['to'],
+  });
 
 /** The sender's cursor and selection at `version` of the document; null hides it. */
 export const PresenceUpdate = z.object({

@@ -26,7 +26,7 @@ export const Welcome = z.object({
   protocol: z.number().int().positive(),
   sessionId: z.string(),
   userId: UserId,
-  /** The client pings at least this often; the server drops a socket silent for 60 s. */
+  /** The client pings at least this often; the server drops a socket silent for 3 × heartbeatMs. */
   heartbeatMs: z.number().int().positive(),
   limits: Limits,
 });
@@ -53,7 +53,11 @@ export const Catchup = z.object({
 /** The sender's op (clientId, seq) is durably committed at `version`. */
 export const Ack = z.object({ type: z.literal('ack'), docId: DocId, seq: Seq, version: Version.min(1) });
 
-/** An op committed at `version`, sent to every client of the document but its author's. */
+/**
+ * An op committed at `version`, sent to every session of the document but the one that
+ * submitted it (which gets an ack). A client recognizes its own op by (clientId, seq)
+ * when it reaches it on a newer session, and takes it as the ack.
+ */
 export const RemoteOp = z.object({
   type: z.literal('remote-op'),
   docId: DocId,
@@ -89,21 +93,30 @@ export const ErrorMessage = z.object({
   seq: Seq.optional(),
   retryable: z.boolean(),
   retryAfterMs: z.number().int().nonnegative().optional(),
+  /** Facts about the failure, such as the limit and the actual size. */
+  details: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const ConflictNotice = z.object({
   type: z.literal('conflict'),
   docId: DocId,
-  /** The version at which the resolved op was committed. */
+  /** The version at which the later op was committed, after its conflicts were resolved. */
   version: Version.min(1),
   conflicts: z.array(
     z.object({
       kind: z.enum(['drop-collision', 'remove-edit', 'blackhole']),
       description: z.string(),
-      /** The op committed first, which won. */
-      winner: z.object({ userId: UserId, version: Version.min(1) }),
-      /** The op transformed past it, which lost part of its effect. */
-      loser: z.object({ userId: UserId, clientId: ClientId, seq: Seq }),
+      /** The op that was committed first. */
+      first: z.object({ userId: UserId, version: Version.min(1) }),
+      /** The op committed later, which was transformed past the first. */
+      later: z.object({ userId: UserId, clientId: ClientId, seq: Seq }),
+      /**
+       * Whose write survived: the first op's (it wins collisions), the later op's (a
+       * removal wins over an edit of what it removed, whichever came first), or neither
+       * (items moved into each other are both removed).
+       */
+      kept: z.enum(['first', 'later', 'neither']),
+      /** The part of the later op that was in conflict. */
       op: OpPayload,
     }),
   ),

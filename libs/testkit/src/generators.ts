@@ -8,7 +8,9 @@
  * a component inside a surrogate pair, and no generated string has a lone surrogate.
  *
  * json1 ops are built by hand in ot-json1's op format (the shapes its insertOp, removeOp,
- * replaceOp, moveOp and editOp helpers return) and normalized with json1Type.normalize.
+ * replaceOp, moveOp and editOp helpers return; json1MoveOp and friends below) and
+ * normalized with json1Type.normalize: ot-json1 is a dependency of @tandem/ot, not of
+ * this package, so it does not resolve from here.
  */
 import {
   type AttributeMap,
@@ -316,8 +318,9 @@ function jsonNodes(doc: JSONValue): JsonNode[] {
     const { path, value } = node;
     if (Array.isArray(value)) {
       for (const [i, v] of value.entries()) stack.push({ path: [...path, i], value: v });
-    } else if (isObject(value))
+    } else if (isObject(value)) {
       for (const [k, v] of Object.entries(value)) stack.push({ path: [...path, k], value: v });
+    }
   }
   return out;
 }

@@ -1,5 +1,5 @@
 export * from './generators.js';
 export * from './random.js';
 export * from './reference-server.js';
-export * from './simulation.js';
 export * from './reference-ws-server.js';
+export * from './simulation.js';

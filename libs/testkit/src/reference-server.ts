@@ -156,6 +156,8 @@ export class ReferenceServer {
         retryable: error.retryable,
         ...about,
         ...seq,
+        ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+        ...(error.details === undefined ? {} : { details: error.details }),
       });
     }
   }
@@ -185,7 +187,7 @@ export class ReferenceServer {
       });
       return;
     }
-    if (!session.userId) throw new TandemError('UNAUTHENTICATED', 'Say hello first');
+    if (!session.userId) throw new TandemError('BAD_MESSAGE', 'The first message on a socket is hello');
     switch (message.type) {
       case 'ping':
         session.send({ type: 'pong', ...(message.t === undefined ? {} : { t: message.t }) });
@@ -198,8 +200,11 @@ export class ReferenceServer {
         this.docs.get(message.docId)?.sessions.delete(session);
         return;
       case 'fetch': {
-        const doc = this.joined(session, message.docId);
-        const to = Math.min(message.to ?? doc.log.length, doc.log.length);
+        const { doc } = this.joined(session, message.docId);
+        const to = message.to ?? doc.log.length;
+        if (to > doc.log.length) {
+          throw new TandemError('VERSION_FUTURE', `Document ${message.docId} is at version ${doc.log.length}`);
+        }
         session.send({
           type: 'catchup',
           docId: message.docId,
@@ -212,9 +217,14 @@ export class ReferenceServer {
       case 'op':
         this.submit(session, message);
         return;
-      case 'presence':
-        this.joined(session, message.docId);
+      case 'presence': {
+        const { doc } = this.joined(session, message.docId);
+        if (message.selection) {
+          doc.type.checkCursor(message.selection.anchor);
+          doc.type.checkCursor(message.selection.head);
+        }
         return;
+      }
     }
   }
 
@@ -245,15 +255,18 @@ export class ReferenceServer {
     session.send({ type: 'joined', docId, docType: doc.type.name, version: current, role });
   }
 
-  private joined(session: Session, docId: string): ServerDoc {
+  /** The document of a message, after checking that the session joined it and its user still has a role on it. */
+  private joined(session: Session, docId: string): { doc: ServerDoc; role: Role } {
     if (!session.docs.has(docId)) throw new TandemError('NOT_JOINED', `Join document ${docId} first`);
-    return this.doc(docId);
+    const doc = this.doc(docId);
+    const role = this.roleOf(docId, session.userId as string);
+    if (!role) throw new TandemError('FORBIDDEN', `No access to document ${docId}`);
+    return { doc, role };
   }
 
   private submit(session: Session, msg: SubmitOp): void {
-    const doc = this.joined(session, msg.docId);
+    const { doc, role } = this.joined(session, msg.docId);
     const userId = session.userId as string;
-    const role = this.roleOf(msg.docId, userId);
     if (role !== 'owner' && role !== 'editor') throw new TandemError('FORBIDDEN', `A ${role} cannot edit`);
     if (msg.clientId !== session.clientId)
       throw new TandemError('BAD_MESSAGE', 'clientId is not this session’s');
@@ -269,11 +282,11 @@ export class ReferenceServer {
       throw new TandemError('VERSION_FUTURE', `Document ${msg.docId} is at version ${doc.log.length}`);
     }
     let op = validateOp(doc.type, msg.op);
-    const conflicts: { conflict: Conflict; winner: CommittedOp }[] = [];
+    const conflicts: { conflict: Conflict; first: CommittedOp }[] = [];
     for (const committed of doc.log.slice(msg.baseVersion)) {
       const result = doc.type.transformWithConflicts(op, committed.op, 'right');
       op = result.op;
-      for (const conflict of result.conflicts) conflicts.push({ conflict, winner: committed });
+      for (const conflict of result.conflicts) conflicts.push({ conflict, first: committed });
     }
     doc.type.checkOpAgainst(op, doc.snapshot);
     this.stats.committed++;
@@ -300,21 +313,22 @@ export class ReferenceServer {
     doc: ServerDoc,
     msg: SubmitOp,
     rec: CommittedOp,
-    conflicts: { conflict: Conflict; winner: CommittedOp }[],
+    conflicts: { conflict: Conflict; first: CommittedOp }[],
   ): void {
     const notice: ConflictNotice = {
       type: 'conflict',
       docId: msg.docId,
       version: rec.version,
-      conflicts: conflicts.map(({ conflict, winner }) => ({
+      conflicts: conflicts.map(({ conflict, first }) => ({
         kind: conflict.kind,
         description: conflict.description,
-        winner: { userId: winner.author, version: winner.version },
-        loser: { userId: rec.author, clientId: rec.clientId, seq: rec.seq },
+        first: { userId: first.author, version: first.version },
+        later: { userId: rec.author, clientId: rec.clientId, seq: rec.seq },
+        kept: conflict.kept === 'op' ? 'later' : conflict.kept === 'other' ? 'first' : 'neither',
         op: conflict.op,
       })),
     };
-    const involved = new Set([rec.clientId, ...conflicts.map((c) => c.winner.clientId)]);
+    const involved = new Set([rec.clientId, ...conflicts.map((c) => c.first.clientId)]);
     for (const s of doc.sessions) if (s.clientId && involved.has(s.clientId)) s.send(notice);
   }
 }

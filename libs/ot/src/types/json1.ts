@@ -171,10 +171,22 @@ function describe(kind: ConflictKind, path: Json1Path): string {
     case 'drop-collision':
       return `Two edits wrote a value at ${at}; the one committed first was kept.`;
     case 'remove-edit':
-      return `An edit at ${at} touched content that another edit removed; the edit was dropped.`;
+      return `One edit removed content that another edit changed at ${at}; the removal was kept.`;
     case 'blackhole':
       return `Two moves at ${at} put items inside each other; both items were removed.`;
   }
+}
+
+function hasRemove(op: unknown): boolean {
+  if (Array.isArray(op)) return op.some(hasRemove);
+  return typeof op === 'object' && op !== null && 'r' in op;
+}
+
+/** Mirrors ot-json1's resolveConflict: who keeps their write for each kind of conflict. */
+function keptBy(kind: ConflictKind, conflictOp: Json1Op, side: Side): Conflict['kept'] {
+  if (kind === 'blackhole') return 'neither';
+  if (kind === 'remove-edit') return hasRemove(conflictOp) ? 'op' : 'other';
+  return side === 'left' ? 'op' : 'other';
 }
 
 function transformWithConflicts(op: Json1Op, other: Json1Op, side: Side) {
@@ -182,7 +194,8 @@ function transformWithConflicts(op: Json1Op, other: Json1Op, side: Side) {
   const resolving = impl.typeAllowingConflictsPred((c) => {
     const kind = KIND[c.type] ?? 'drop-collision';
     const path = firstPath(c.op1);
-    conflicts.push({ kind, op: c.op1, other: c.op2, description: describe(kind, path) });
+    const kept = keptBy(kind, c.op1, side);
+    conflicts.push({ kind, op: c.op1, other: c.op2, kept, description: describe(kind, path) });
     return true;
   });
   return { op: resolving.transform(op, other, side), conflicts };

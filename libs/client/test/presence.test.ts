@@ -1,0 +1,212 @@
+import type { PresenceUser } from '@tandem/protocol';
+import { describe, expect, it } from 'vitest';
+import type { TandemClient } from '../src/index.js';
+import { Net } from './harness.js';
+
+/** Alice, Bob and Carol with text document `doc` ("hello world") open and joined. */
+function editors() {
+  const net = new Net();
+  net.server.createDoc('doc', 'text', 'hello world');
+  const alice = net.client('alice');
+  const bob = net.client('bob');
+  const carol = net.client('carol');
+  const a = alice.open('doc');
+  const b = bob.open('doc');
+  const c = carol.open('doc');
+  net.deliverAll();
+  return { net, alice, bob, carol, a, b, c };
+}
+
+function user(client: TandemClient, at: number | null): PresenceUser {
+  const name = client.clientId.split('-')[0] ?? '';
+  return {
+    userId: name,
+    clientId: client.clientId,
+    name,
+    color: '#3366ff',
+    selection: at === null ? null : { anchor: at, head: at },
+  };
+}
+
+/** Hands `to` a presence batch as the server would send it, stated at `version`. */
+function presenceBatch(to: TandemClient, version: number, users: PresenceUser[]): void {
+  to.receive({ type: 'presence-batch', docId: 'doc', version, users });
+}
+
+function cursorOf(list: { clientId: string; selection: unknown }[], client: TandemClient): unknown {
+  return list.find((p) => p.clientId === client.clientId)?.selection;
+}
+
+describe('remote cursors', () => {
+  it('a presence batch at the current version places the remote cursors where it says', () => {
+    const { alice, bob, a } = editors();
+    const seen: unknown[] = [];
+    a.on('presence', (users) => seen.push(users));
+    presenceBatch(alice, a.version, [user(bob, 5)]);
+    expect(a.remotePresence).toEqual([
+      {
+        userId: 'bob',
+        clientId: bob.clientId,
+        name: 'bob',
+        color: '#3366ff',
+        selection: { anchor: 5, head: 5 },
+      },
+    ]);
+    expect(seen).toHaveLength(1);
+  });
+
+  it("this client's own entry in a batch is not listed", () => {
+    const { alice, bob, a } = editors();
+    presenceBatch(alice, a.version, [user(alice, 1), user(bob, 5)]);
+    expect(a.remotePresence.map((p) => p.clientId)).toEqual([bob.clientId]);
+  });
+
+  it('a hidden cursor is listed with a null selection', () => {
+    const { alice, bob, a } = editors();
+    presenceBatch(alice, a.version, [user(bob, null)]);
+    expect(cursorOf(a.remotePresence, bob)).toBeNull();
+  });
+
+  it('a local insert before a remote cursor shifts it by the inserted length', () => {
+    const { alice, bob, a } = editors();
+    presenceBatch(alice, a.version, [user(bob, 5)]);
+    a.submit(['>> ']);
+    expect(cursorOf(a.remotePresence, bob)).toEqual({ anchor: 8, head: 8 });
+  });
+
+  it('a local insert after a remote cursor leaves it where it is', () => {
+    const { alice, bob, a } = editors();
+    presenceBatch(alice, a.version, [user(bob, 5)]);
+    a.submit([11, '!']);
+    expect(cursorOf(a.remotePresence, bob)).toEqual({ anchor: 5, head: 5 });
+  });
+
+  it("the remote author's own insert at their cursor moves their cursor past it", () => {
+    const { net, alice, bob, a, b } = editors();
+    presenceBatch(alice, a.version, [user(bob, 5)]);
+    b.submit([5, ', big']);
+    net.deliverAll();
+    expect(a.data).toBe('hello, big world');
+    expect(cursorOf(a.remotePresence, bob)).toEqual({ anchor: 10, head: 10 });
+  });
+
+  it("another user's insert at a remote cursor leaves that cursor before the insert", () => {
+    const { net, alice, bob, a, c } = editors();
+    presenceBatch(alice, a.version, [user(bob, 5)]);
+    c.submit([5, ', big']);
+    net.deliverAll();
+    expect(cursorOf(a.remotePresence, bob)).toEqual({ anchor: 5, head: 5 });
+  });
+
+  it('a remote selection shrinks when the text inside it is deleted', () => {
+    const { alice, bob, a } = editors();
+    presenceBatch(alice, a.version, [{ ...user(bob, 0), selection: { anchor: 0, head: 11 } }]);
+    a.submit([5, { d: 6 }]);
+    expect(cursorOf(a.remotePresence, bob)).toEqual({ anchor: 0, head: 5 });
+  });
+
+  it('a batch stated at an older version is brought up to date through the ops committed since', () => {
+    const { net, alice, bob, a, c } = editors();
+    c.submit(['>> ']);
+    net.deliverAll();
+    expect(a.version).toBe(1);
+    presenceBatch(alice, 0, [user(bob, 5)]);
+    expect(cursorOf(a.remotePresence, bob)).toEqual({ anchor: 8, head: 8 });
+  });
+
+  it("a batch is mapped through this client's ops the server has not acknowledged yet", () => {
+    const { alice, bob, a } = editors();
+    a.submit(['>> ']);
+    presenceBatch(alice, a.version, [user(bob, 5)]);
+    expect(cursorOf(a.remotePresence, bob)).toEqual({ anchor: 8, head: 8 });
+  });
+
+  it('a batch stated at a version this client has not reached is dropped', () => {
+    const { alice, bob, a } = editors();
+    presenceBatch(alice, a.version, [user(bob, 2)]);
+    presenceBatch(alice, a.version + 1, [user(bob, 5)]);
+    expect(cursorOf(a.remotePresence, bob)).toEqual({ anchor: 2, head: 2 });
+  });
+
+  it('each batch replaces the whole set', () => {
+    const { alice, bob, carol, a } = editors();
+    presenceBatch(alice, a.version, [user(bob, 2), user(carol, 3)]);
+    presenceBatch(alice, a.version, [user(carol, 4)]);
+    expect(a.remotePresence.map((p) => [p.clientId, p.selection])).toEqual([
+      [carol.clientId, { anchor: 4, head: 4 }],
+    ]);
+  });
+});
+
+describe("sharing this user's selection", () => {
+  it('setSelection sends the selection at once when no op is pending', () => {
+    const { net, alice, a } = editors();
+    a.setSelection({ anchor: 2, head: 4 });
+    expect(net.sent(alice, 'presence')).toEqual([
+      { type: 'presence', docId: 'doc', version: 0, selection: { anchor: 2, head: 4 } },
+    ]);
+  });
+
+  it('setSelection while an op is pending waits for the ack, then sends the selection at the new version', () => {
+    const { net, alice, a } = editors();
+    a.submit(['>> ']);
+    a.setSelection({ anchor: 3, head: 3 });
+    expect(net.sent(alice, 'presence')).toEqual([]);
+    net.deliverAll();
+    expect(net.sent(alice, 'presence')).toEqual([
+      { type: 'presence', docId: 'doc', version: 1, selection: { anchor: 3, head: 3 } },
+    ]);
+  });
+
+  it("a selection set while ops are pending is sent once, after the last is acknowledged, moved past this user's own insert at the caret", () => {
+    const { net, alice, a } = editors();
+    a.submit(['1']);
+    a.setSelection({ anchor: 1, head: 1 });
+    a.submit([1, '2']);
+    net.deliverToServer(alice);
+    net.deliverToClient(alice); // ack of the first op; the second goes out
+    expect(net.sent(alice, 'presence')).toEqual([]);
+    net.deliverAll();
+    expect(net.sent(alice, 'presence')).toEqual([
+      { type: 'presence', docId: 'doc', version: 2, selection: { anchor: 2, head: 2 } },
+    ]);
+  });
+
+  it("another user's insert before the caret moves the selection that is sent next", () => {
+    const { net, alice, bob, a, b } = editors();
+    a.submit([11, '!']);
+    a.setSelection({ anchor: 6, head: 11 });
+    b.submit(['>> ']);
+    net.deliverToServer(bob);
+    net.deliverAll();
+    expect(net.sent(alice, 'presence')).toEqual([
+      { type: 'presence', docId: 'doc', version: 2, selection: { anchor: 9, head: 14 } },
+    ]);
+  });
+
+  it('a null selection hides the cursor', () => {
+    const { net, alice, a } = editors();
+    a.setSelection(null);
+    expect(net.sent(alice, 'presence')).toEqual([
+      { type: 'presence', docId: 'doc', version: 0, selection: null },
+    ]);
+  });
+
+  it('setSelection before the document is open throws NOT_JOINED', () => {
+    const net = new Net();
+    net.server.createDoc('doc', 'text', '');
+    const alice = net.client('alice');
+    const a = alice.open('doc');
+    expect(() => a.setSelection({ anchor: 0, head: 0 })).toThrow(
+      expect.objectContaining({ code: 'NOT_JOINED' }),
+    );
+  });
+
+  it('a selection that is not a cursor of the document type is refused with BAD_MESSAGE and not sent', () => {
+    const { net, alice, a } = editors();
+    expect(() => a.setSelection({ anchor: -1, head: 0 })).toThrow(
+      expect.objectContaining({ code: 'BAD_MESSAGE' }),
+    );
+    expect(net.sent(alice, 'presence')).toEqual([]);
+  });
+});
