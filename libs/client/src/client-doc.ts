@@ -1,5 +1,13 @@
 import { TandemError } from '@tandem/errors';
-import { type AnyDocType, type DocTypeName, getDocType } from '@tandem/ot';
+import {
+  type AnyDocType,
+  DEFAULT_OP_LIMITS,
+  type DocTypeName,
+  getDocType,
+  type OpLimits,
+  utf8Length,
+  validateOp,
+} from '@tandem/ot';
 import type {
   Ack,
   Catchup,
@@ -39,6 +47,8 @@ export interface ClientDocEvents {
 
 export interface ClientDocOptions {
   undo?: UndoOptions | false;
+  /** Limits a local op must meet, the same as the server's (64 KiB, depth 64 by default). */
+  limits?: OpLimits;
 }
 
 /** What a ClientDoc needs from the connection it lives on. */
@@ -46,6 +56,8 @@ export interface DocHost {
   readonly clientId: string;
   readonly connected: boolean;
   send(message: ClientMessage): void;
+  /** The next seq of this client, shared by all its documents. */
+  nextSeq(): number;
   schedule(fn: () => void, ms: number): void;
 }
 
@@ -58,8 +70,10 @@ const DEFAULT_RETRY_MS = 1000;
  * the server's op log.
  *
  * Local ops apply at once. At most one op is in flight to the server; ops made while it
- * is out (or while offline) are composed into one buffered op that is sent when it is
- * acknowledged. Each remote op is transformed past the in-flight op and the buffer and
+ * is out (or while offline) are composed into a buffered op that is sent when it is
+ * acknowledged (into a queue of them, when one would grow past half the op size limit,
+ * so a long offline session never builds an op the server must refuse). Each remote op
+ * is transformed past the in-flight op and the buffer and
  * then applied, and they are transformed past it in turn, which is exactly what the
  * server did to them (ARCHITECTURE.md, the side convention of @tandem/ot).
  *
@@ -74,9 +88,11 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
   private ready = false;
   private joinSent = false;
   private inflight: { seq: number; op: unknown } | null = null;
-  private buffer: unknown = null;
-  private hasBuffer = false;
-  private lastSeq = 0;
+  /** Local ops not yet sent, composed; a new entry starts when the last would outgrow `maxBufferedBytes`. */
+  private queue: unknown[] = [];
+  /** Upper bound of the last queue entry's JSON size: the sum of the ops composed into it. */
+  private queueTailBytes = 0;
+  private readonly limits: OpLimits;
   /** Committed records that arrived ahead of a gap, by version. */
   private readonly pending = new Map<number, CommittedOp>();
   private fetchedUpTo = 0;
@@ -92,6 +108,7 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
     private readonly options: ClientDocOptions = {},
   ) {
     super();
+    this.limits = options.limits ?? DEFAULT_OP_LIMITS;
   }
 
   /** The document as this client sees it: the server's version plus this client's pending ops. */
@@ -118,7 +135,7 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
 
   /** True while local ops are not yet acknowledged by the server. */
   get hasPendingOps(): boolean {
-    return this.inflight !== null || this.hasBuffer;
+    return this.inflight !== null || this.queue.length > 0;
   }
 
   get canUndo(): boolean {
@@ -194,7 +211,7 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
       // Committed ops that arrived while the doc waited for this snapshot: those it holds are dropped, later ones apply.
       this.drain();
     } else if (msg.version > this.currentVersion) {
-      this.requestGap(msg.version);
+      this.requestGap(msg.version + 1);
     }
     // The server has the join, so a resend now is answered after the catch-up it sent.
     if (this.inflight) this.sendInflight();
@@ -234,7 +251,7 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
     if (!this.docType || !this.ready) return;
     const ops = this.opsSince(msg.version);
     if (ops === undefined) {
-      if (msg.version > this.currentVersion) this.requestGap(msg.version);
+      if (msg.version > this.currentVersion) this.requestGap(msg.version + 1);
       return;
     }
     this.presence.replace(msg.users, this.host.clientId, (sel) => {
@@ -247,11 +264,16 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
   }
 
   onError(msg: ErrorMessage): void {
-    const error = new TandemError(
-      msg.code,
-      msg.message,
-      msg.retryAfterMs ? { retryAfterMs: msg.retryAfterMs } : {},
-    );
+    const error = new TandemError(msg.code, msg.message, {
+      ...(msg.retryAfterMs === undefined ? {} : { retryAfterMs: msg.retryAfterMs }),
+      ...(msg.details === undefined ? {} : { details: msg.details }),
+    });
+    if (msg.seq === undefined && msg.code === 'VERSION_FUTURE' && this.ready) {
+      // The server has no record of the version this client holds (its history was
+      // lost); local ops based on it cannot be rebased, so start again from its snapshot.
+      this.reset(error);
+      return;
+    }
     if (msg.seq === undefined || !this.inflight || msg.seq !== this.inflight.seq) {
       this.emit('error', error);
       return;
@@ -270,8 +292,7 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
   /** Drops pending local ops and reloads the document from the server, after a refusal that no retry fixes. */
   private reset(error: TandemError): void {
     this.inflight = null;
-    this.buffer = null;
-    this.hasBuffer = false;
+    this.queue = [];
     this.ready = false;
     this.pending.clear();
     this.undoManager?.clear();
@@ -295,13 +316,19 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
     if (this.currentRole === 'viewer' || this.currentRole === 'commenter') {
       throw new TandemError('FORBIDDEN', `A ${this.currentRole} cannot edit document ${this.docId}`);
     }
-    const op = type.checkOp(rawOp);
-    type.checkOpAgainst(op, this.snapshot);
+    const op = validateOp(type, rawOp, this.snapshot, this.limits);
     const before = this.snapshot;
     this.snapshot = type.apply(before, op);
     if (origin === 'user') this.undoManager?.recordEdit(op, before);
-    this.buffer = this.hasBuffer ? type.compose(this.buffer, op) : op;
-    this.hasBuffer = true;
+    const bytes = utf8Length(JSON.stringify(op));
+    const last = this.queue.length - 1;
+    if (last >= 0 && this.queueTailBytes + bytes <= this.limits.maxOpBytes / 2) {
+      this.queue[last] = type.compose(this.queue[last], op);
+      this.queueTailBytes += bytes;
+    } else {
+      this.queue.push(op);
+      this.queueTailBytes = bytes;
+    }
     this.presence.transformAll(type, op, () => false);
     if (this.localSelection)
       this.localSelection = this.presence.transformSelection(type, this.localSelection, op, true);
@@ -310,10 +337,9 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
   }
 
   private flush(): void {
-    if (this.inflight || !this.hasBuffer || !this.host.connected || !this.joinSent || !this.ready) return;
-    this.inflight = { seq: ++this.lastSeq, op: this.buffer };
-    this.buffer = null;
-    this.hasBuffer = false;
+    if (this.inflight || this.queue.length === 0 || !this.host.connected || !this.joinSent || !this.ready)
+      return;
+    this.inflight = { seq: this.host.nextSeq(), op: this.queue.shift() };
     this.sendInflight();
   }
 
@@ -372,10 +398,10 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
       this.inflight.op = type.transform(inflight, op, 'right');
       op = type.transform(op, inflight, 'left');
     }
-    if (this.hasBuffer) {
-      const buffer = this.buffer;
-      this.buffer = type.transform(buffer, op, 'right');
-      op = type.transform(op, buffer, 'left');
+    for (let i = 0; i < this.queue.length; i++) {
+      const queued = this.queue[i];
+      this.queue[i] = type.transform(queued, op, 'right');
+      op = type.transform(op, queued, 'left');
     }
     this.snapshot = type.apply(this.snapshot, op);
     this.undoManager?.movePastRemote(op);
@@ -398,7 +424,7 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
     const type = this.docType as AnyDocType;
     let s = sel;
     if (this.inflight) s = this.presence.transformSelection(type, s, this.inflight.op, false);
-    if (this.hasBuffer) s = this.presence.transformSelection(type, s, this.buffer, false);
+    for (const queued of this.queue) s = this.presence.transformSelection(type, s, queued, false);
     return s;
   }
 

@@ -31,7 +31,11 @@ export interface TandemClientEvents {
 export interface TandemClientOptions {
   /** A short-lived token, or a function that returns the current one at each (re)connect. */
   token: string | (() => string);
-  /** Stable for the life of this client; names its ops for exactly-once commit. */
+  /**
+   * Names this client's ops for exactly-once commit; random by default. A fixed id must
+   * never be used by two clients, nor reused by a new client (its seqs start again at 1
+   * and the server would take its ops for resends).
+   */
   clientId?: string;
   doc?: ClientDocOptions;
   /** Timer used for retries; tests inject a simulated clock. */
@@ -56,6 +60,11 @@ export class TandemClient extends Emitter<TandemClientEvents> {
   private connectionState: ConnectionState = 'disconnected';
   private readonly docs = new Map<string, ClientDoc>();
   private readonly host: DocHost;
+  /**
+   * One seq counter for all of this client's documents, so a document closed and opened
+   * again keeps counting up: the server takes a seq it has seen as a resend.
+   */
+  private lastSeq = 0;
 
   constructor(private readonly options: TandemClientOptions) {
     super();
@@ -68,6 +77,7 @@ export class TandemClient extends Emitter<TandemClientEvents> {
         return client.connectionState === 'connected';
       },
       send: (message) => this.send(message),
+      nextSeq: () => ++this.lastSeq,
       schedule,
     };
   }

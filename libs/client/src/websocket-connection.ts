@@ -49,6 +49,7 @@ export function connectWebSocket(
   let socket: WebSocketLike | null = null;
   let pingTimer: ReturnType<typeof setInterval> | undefined;
   let lastHeard = Date.now();
+  let redirectDelayMs = 0;
 
   const offWelcome = client.on('welcome', (w) => {
     attempt = 0;
@@ -56,6 +57,7 @@ export function connectWebSocket(
   });
   const offRedirect = client.on('redirect', (r) => {
     if (r.url) target = r.url;
+    redirectDelayMs = r.retryAfterMs ?? 0;
     socket?.close(4000, 'redirected');
   });
 
@@ -88,7 +90,8 @@ export function connectWebSocket(
       if (socket === ws) {
         socket = null;
         client.detach();
-        scheduleReconnect();
+        scheduleReconnect(redirectDelayMs);
+        redirectDelayMs = 0;
       }
     };
   }

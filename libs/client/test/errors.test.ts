@@ -209,16 +209,48 @@ describe('an op refused for good', () => {
     expect(a.data).toBe('abc');
   });
 
+  it('a local op over the size limit is refused at once, and nothing is applied or sent', () => {
+    const { net, alice, a } = editors('abc');
+    expect(() => a.submit(['x'.repeat(70 * 1024)])).toThrow(
+      expect.objectContaining({ code: 'OP_TOO_LARGE' }),
+    );
+    expect(a.data).toBe('abc');
+    expect(net.sent(alice, 'op')).toEqual([]);
+  });
+
   it('an op the server refuses as too large resets the doc to the server content', () => {
     const { net, alice, a, b } = editors('abc');
     const resets: string[] = [];
     a.on('reset', (e) => resets.push(e.error.code));
-    a.submit(['x'.repeat(70 * 1024)]);
+    a.submit(['y']);
+    net.dropToServer(alice);
+    net.forceToServer(alice, {
+      type: 'op',
+      docId: 'doc',
+      clientId: alice.clientId,
+      seq: 1,
+      baseVersion: 0,
+      op: ['x'.repeat(70 * 1024)],
+    });
     net.deliverAll();
     expect(net.received(alice, 'error')).toMatchObject([{ code: 'OP_TOO_LARGE', seq: 1 }]);
     expect(resets).toEqual(['OP_TOO_LARGE']);
     expect(a.data).toBe('abc');
     expect(b.data).toBe('abc');
+  });
+
+  it('offline edits that together pass the size limit are sent as several ops, none refused', () => {
+    const { net, alice, a, b } = editors('abc');
+    const errors = errorsOf(a);
+    net.cut(alice);
+    for (let i = 0; i < 10; i++) a.submit([`${i}`.repeat(10 * 1024)]);
+    net.reconnect(alice);
+    net.deliverAll();
+    expect(errors).toEqual([]);
+    expect(net.server.log('doc').length).toBeGreaterThan(1);
+    expect(net.server.log('doc').length).toBeLessThan(10);
+    expect(a.data).toBe(net.server.snapshot('doc'));
+    expect(b.data).toBe(net.server.snapshot('doc'));
   });
 
   it('an error about an op that is not in flight is reported and changes nothing', () => {

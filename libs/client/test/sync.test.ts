@@ -343,4 +343,19 @@ describe('many documents on one connection', () => {
     expect(aOne.data).toBe('');
     expect(aTwo.data).toBe('2');
   });
+
+  it('a document closed and opened again keeps committing ops: seqs keep counting up', () => {
+    const { net, alice, a } = editors('abc');
+    a.submit(['1']);
+    net.deliverAll();
+    alice.close('doc');
+    net.deliverAll();
+    const again = alice.open('doc');
+    net.deliverAll();
+    again.submit(['2']);
+    net.deliverAll();
+    expect(again.hasPendingOps).toBe(false);
+    expect(net.server.snapshot('doc')).toBe('21abc');
+    expect(net.server.log('doc').map((r) => r.seq)).toEqual([1, 2]);
+  });
 });

@@ -203,7 +203,10 @@ export class ReferenceServer {
         const { doc } = this.joined(session, message.docId);
         const to = message.to ?? doc.log.length;
         if (to > doc.log.length) {
-          throw new TandemError('VERSION_FUTURE', `Document ${message.docId} is at version ${doc.log.length}`);
+          throw new TandemError(
+            'VERSION_FUTURE',
+            `Document ${message.docId} is at version ${doc.log.length}`,
+          );
         }
         session.send({
           type: 'catchup',
