@@ -1,19 +1,10 @@
 import type { ConflictNotice } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ClientDoc } from '../src/index.js';
-import { Net } from './harness.js';
+import { twoEditors } from './harness.js';
 
 /** Alice and Bob with json1 document `doc` open and joined. */
-function editors(initial: unknown) {
-  const net = new Net();
-  net.server.createDoc('doc', 'json1', initial);
-  const alice = net.client('alice');
-  const bob = net.client('bob');
-  const a = alice.open('doc');
-  const b = bob.open('doc');
-  net.deliverAll();
-  return { net, alice, bob, a, b };
-}
+const editors = (initial: unknown) => twoEditors({ type: 'json1', initial });
 
 function conflictsOf(doc: ClientDoc): ConflictNotice[] {
   const notices: ConflictNotice[] = [];

@@ -1,19 +1,10 @@
 import type { TandemError } from '@tandem/errors';
 import { describe, expect, it } from 'vitest';
 import { type ClientDoc, TandemClient, type TandemClientOptions } from '../src/index.js';
-import { ManualClock, Net } from './harness.js';
+import { ManualClock, Net, twoEditors } from './harness.js';
 
 /** Alice and Bob with text document `doc` open and joined; Alice's client gets `options`. */
-function editors(initial = 'abc', options: Partial<TandemClientOptions> = {}) {
-  const net = new Net();
-  net.server.createDoc('doc', 'text', initial);
-  const alice = net.client('alice', options);
-  const bob = net.client('bob');
-  const a = alice.open('doc');
-  const b = bob.open('doc');
-  net.deliverAll();
-  return { net, alice, bob, a, b };
-}
+const editors = (initial = 'abc', alice: Partial<TandemClientOptions> = {}) => twoEditors({ initial, alice });
 
 /** The errors `target` emits from now on. */
 function errorsOf(target: ClientDoc | TandemClient): TandemError[] {

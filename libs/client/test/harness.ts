@@ -1,3 +1,4 @@
+import type { DocTypeName } from '@tandem/ot';
 import {
   type ClientMessage,
   encodeMessage,
@@ -232,4 +233,28 @@ export class ManualClock {
     }
     this.time = until;
   }
+}
+
+export interface TwoEditorsOptions {
+  type?: DocTypeName;
+  initial?: unknown;
+  alice?: Partial<TandemClientOptions>;
+  bob?: Partial<TandemClientOptions>;
+}
+
+/** Alice and Bob with document `doc` open and joined, on a fresh Net. */
+export function twoEditors({
+  type = 'text',
+  initial = 'abc',
+  alice: aliceOptions = {},
+  bob: bobOptions = {},
+}: TwoEditorsOptions = {}) {
+  const net = new Net();
+  net.server.createDoc('doc', type, initial);
+  const alice = net.client('alice', aliceOptions);
+  const bob = net.client('bob', bobOptions);
+  const a = alice.open('doc');
+  const b = bob.open('doc');
+  net.deliverAll();
+  return { net, alice, bob, a, b };
 }

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Net } from './harness.js';
+import { twoEditors } from './harness.js';
 
 /** Alice and Bob with text document `doc` open and joined. */
-function editors(initial: string) {
-  const net = new Net();
-  net.server.createDoc('doc', 'text', initial);
-  const alice = net.client('alice');
-  const bob = net.client('bob');
-  const a = alice.open('doc');
-  const b = bob.open('doc');
-  net.deliverAll();
-  return { net, alice, bob, a, b };
-}
+const editors = (initial: string) => twoEditors({ initial });
 
 describe('offline editing', () => {
   it('edits made while offline apply locally and send nothing', () => {

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Net } from './harness.js';
+import { Net, twoEditors } from './harness.js';
 
 /** Alice and Bob with text document `doc` open and joined. */
-function editors(initial = 'abc') {
-  const net = new Net();
-  net.server.createDoc('doc', 'text', initial);
-  const alice = net.client('alice');
-  const bob = net.client('bob');
-  const a = alice.open('doc');
-  const b = bob.open('doc');
-  net.deliverAll();
-  return { net, alice, bob, a, b };
-}
+const editors = (initial = 'abc') => twoEditors({ initial });
 
 describe('joining', () => {
   it('a client that opens a document receives its content and version', () => {

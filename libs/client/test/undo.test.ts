@@ -1,22 +1,15 @@
 import type { DocTypeName } from '@tandem/ot';
 import { describe, expect, it } from 'vitest';
-import { ManualClock, Net } from './harness.js';
+import { ManualClock, Net, twoEditors } from './harness.js';
 
 /**
  * Alice and Bob with document `doc` open and joined. Undo grouping is off unless a test
  * sets `groupMs`; the clock drives it.
  */
 function editors(type: DocTypeName, initial: unknown, groupMs = 0) {
-  const net = new Net();
   const clock = new ManualClock();
-  net.server.createDoc('doc', type, initial);
   const options = { doc: { undo: { groupMs, now: clock.now } } };
-  const alice = net.client('alice', options);
-  const bob = net.client('bob', options);
-  const a = alice.open('doc');
-  const b = bob.open('doc');
-  net.deliverAll();
-  return { net, clock, alice, bob, a, b };
+  return { clock, ...twoEditors({ type, initial, alice: options, bob: options }) };
 }
 
 describe('undo and redo (text)', () => {
