@@ -47,7 +47,7 @@ export function connectWebSocket(
   let attempt = 0;
   let stopped = false;
   let socket: WebSocketLike | null = null;
-  let pingTimer: ReturnType<typeof setInterval> | undefined;
+  let pingTimer: ReturnType<typeof setTimeout> | undefined;
   let lastHeard = Date.now();
   let redirectDelayMs = 0;
 
@@ -74,11 +74,15 @@ export function connectWebSocket(
     ws.onopen = () => {
       lastHeard = Date.now();
       client.attach({ send: (data) => ws.send(data), close: () => ws.close() });
-      pingTimer = setInterval(() => {
+      // A chain of timeouts rather than an interval, so the server's heartbeatMs from its
+      // welcome takes effect from the next ping on.
+      const ping = () => {
         // Silence for three intervals means the link is dead even if the socket has not noticed.
         if (Date.now() - lastHeard > heartbeatMs * 3) ws.close(4001, 'heartbeat timeout');
         else ws.send(JSON.stringify({ type: 'ping', t: Date.now() }));
-      }, heartbeatMs);
+        pingTimer = setTimeout(ping, heartbeatMs);
+      };
+      pingTimer = setTimeout(ping, heartbeatMs);
     };
     ws.onmessage = (ev) => {
       lastHeard = Date.now();
@@ -86,7 +90,7 @@ export function connectWebSocket(
     };
     ws.onerror = () => ws.close();
     ws.onclose = () => {
-      clearInterval(pingTimer);
+      clearTimeout(pingTimer);
       if (socket === ws) {
         socket = null;
         client.detach();
@@ -101,7 +105,7 @@ export function connectWebSocket(
     stopped = true;
     offWelcome();
     offRedirect();
-    clearInterval(pingTimer);
+    clearTimeout(pingTimer);
     socket?.close(1000, 'closed by client');
   };
 }

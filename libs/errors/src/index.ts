@@ -26,6 +26,8 @@ export const FIX_REQUEST_CODES = [
   'VERSION_FUTURE',
   'VERSION_STALE',
   'TOO_MANY_DOCS',
+  /** Never sent on the wire: a service refused to start on a bad environment variable. */
+  'CONFIG_INVALID',
 ] as const;
 
 /** Errors of load or availability: the same request may succeed after a wait. */

@@ -1,7 +1,7 @@
 import { TandemError } from '@tandem/errors';
 import otText from 'ot-text-unicode';
 import type { DocType } from '../doc-type.js';
-import { codePointToUtf16, hasLoneSurrogate } from '../unicode.js';
+import { codePointLength, codePointToUtf16, hasLoneSurrogate } from '../unicode.js';
 
 /**
  * Plain text: ot-text-unicode over JS strings.
@@ -107,7 +107,7 @@ function checkOpAgainst(op: TextOp, doc: string): void {
     const end = offset + codePointToUtf16(doc.slice(offset), n);
     if (end > doc.length) {
       throw new TandemError('OP_OUT_OF_RANGE', 'The op reaches past the end of the document', {
-        details: { documentLength: doc.length },
+        details: { documentLength: codePointLength(doc) },
       });
     }
     if (typeof c === 'object' && typeof c.d === 'string' && doc.slice(offset, end) !== c.d) {

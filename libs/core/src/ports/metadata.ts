@@ -1,0 +1,46 @@
+import type { DocTypeName } from '@tandem/ot';
+import type { Role } from '@tandem/protocol';
+
+export interface DocumentMeta {
+  id: string;
+  title: string;
+  type: DocTypeName;
+  ownerId: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface DocumentListItem extends DocumentMeta {
+  /** The caller's role on it. */
+  role: Role;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `after` for the next page; null on the last page. */
+  next: string | null;
+}
+
+export interface Permission {
+  userId: string;
+  role: Role;
+}
+
+/** Documents, who may do what with them, and (later) their history. */
+export interface MetadataStore {
+  /** Creates a document and makes its owner's role 'owner'. Throws BAD_MESSAGE if the id is taken. */
+  create(doc: { id: string; title: string; type: DocTypeName; ownerId: string }): Promise<DocumentMeta>;
+  /** The document, or null when there is none or it was deleted. */
+  get(id: string): Promise<DocumentMeta | null>;
+  /** The documents `userId` has any role on, newest update first. */
+  list(userId: string, options: { limit: number; after?: string }): Promise<Page<DocumentListItem>>;
+  rename(id: string, title: string): Promise<DocumentMeta | null>;
+  /** Marks the document deleted; it disappears from get, list and roleOf. */
+  remove(id: string): Promise<void>;
+  /** Records that the document changed (for list order). */
+  touch(id: string, at: Date): Promise<void>;
+  roleOf(docId: string, userId: string): Promise<Role | null>;
+  /** Grants or changes a role; null revokes it. The owner's own role cannot be changed. */
+  setRole(docId: string, userId: string, role: Role | null): Promise<void>;
+  permissions(docId: string): Promise<Permission[]>;
+}
