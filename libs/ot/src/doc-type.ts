@@ -73,6 +73,8 @@ export interface DocType<Snapshot = unknown, Op = unknown, Cursor = unknown> {
   invertWithDoc(op: Op, before: Snapshot): Op;
   normalize(op: Op): Op;
   isNoop(op: Op): boolean;
+  /** An op that turns `before` into `after` (used to restore an old version as a new op). */
+  diff(before: Snapshot, after: Snapshot): Op;
   /** Where a cursor goes when `op` is applied. `ownOp`: the op was made at this cursor, so an insert there lands before it. */
   transformCursor(cursor: Cursor, op: Op, ownOp: boolean): Cursor;
   /** Checks the shape of an untrusted cursor; throws BAD_MESSAGE. */

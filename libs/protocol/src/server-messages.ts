@@ -107,7 +107,7 @@ export const ConflictNotice = z.object({
       kind: z.enum(['drop-collision', 'remove-edit', 'blackhole']),
       description: z.string(),
       /** The op that was committed first. */
-      first: z.object({ userId: UserId, version: Version.min(1) }),
+      first: z.object({ userId: UserId, clientId: ClientId, version: Version.min(1) }),
       /** The op committed later, which was transformed past the first. */
       later: z.object({ userId: UserId, clientId: ClientId, seq: Seq }),
       /**

@@ -129,7 +129,7 @@ const serverExamples: ServerMessage[] = [
       {
         kind: 'drop-collision',
         description: 'Two edits wrote a value at /title; the one committed first was kept.',
-        first: { userId: 'alice', version: 7 },
+        first: { userId: 'alice', clientId: 'client-0001', version: 7 },
         later: { userId: 'bob', clientId: 'client-0002', seq: 2 },
         kept: 'first',
         op: ['title', { i: 'B' }],

@@ -1,9 +1,9 @@
 import { isTandemError, TandemError } from '@tandem/errors';
+import { conflictNotice } from '@tandem/core';
 import { type AnyDocType, type Conflict, getDocType, validateOp } from '@tandem/ot';
 import {
   type ClientMessage,
   type CommittedOp,
-  type ConflictNotice,
   encodeMessage,
   PROTOCOL_VERSION,
   parseClientMessage,
@@ -309,28 +309,16 @@ export class ReferenceServer {
     for (const other of doc.sessions) {
       if (other !== session) other.send({ type: 'remote-op', docId: msg.docId, ...rec });
     }
-    if (conflicts.length > 0) this.notifyConflicts(doc, msg, rec, conflicts);
+    if (conflicts.length > 0) this.notifyConflicts(msg.docId, doc, rec, conflicts);
   }
 
   private notifyConflicts(
+    docId: string,
     doc: ServerDoc,
-    msg: SubmitOp,
     rec: CommittedOp,
     conflicts: { conflict: Conflict; first: CommittedOp }[],
   ): void {
-    const notice: ConflictNotice = {
-      type: 'conflict',
-      docId: msg.docId,
-      version: rec.version,
-      conflicts: conflicts.map(({ conflict, first }) => ({
-        kind: conflict.kind,
-        description: conflict.description,
-        first: { userId: first.author, version: first.version },
-        later: { userId: rec.author, clientId: rec.clientId, seq: rec.seq },
-        kept: conflict.kept === 'op' ? 'later' : conflict.kept === 'other' ? 'first' : 'neither',
-        op: conflict.op,
-      })),
-    };
+    const notice = conflictNotice(docId, rec, conflicts);
     const involved = new Set([rec.clientId, ...conflicts.map((c) => c.first.clientId)]);
     for (const s of doc.sessions) if (s.clientId && involved.has(s.clientId)) s.send(notice);
   }

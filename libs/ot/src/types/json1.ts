@@ -57,6 +57,10 @@ impl.registerSubtype({
   transform: (a: number) => a,
 });
 
+function isDeepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 function invalid(message: string): TandemError {
   return new TandemError('OP_INVALID', message);
 }
@@ -235,6 +239,7 @@ export const json1Type: DocType<JSONValue, Json1Op, Json1Path | null> = {
   invertWithDoc: (op, before) => impl.invertWithDoc(op, before),
   normalize: (op) => impl.normalize(op),
   isNoop: (op) => impl.isNoop(op),
+  diff: (before, after) => (isDeepEqual(before, after) ? null : impl.normalize([{ r: true, i: after }])),
   transformCursor: (cursor, op) =>
     cursor === null ? null : (impl.transformPosition(cursor, op) as Json1Path | null),
   checkCursor,

@@ -8,6 +8,7 @@ declare module 'rich-text' {
     transformPosition(index: number, priority: boolean): number;
     invert(base: DeltaLike): DeltaLike;
     chop(): DeltaLike;
+    diff(other: DeltaLike): DeltaLike;
   }
   const richText: {
     Delta: new (ops?: unknown) => DeltaLike;

@@ -181,6 +181,7 @@ export const richTextType: DocType<RichTextSnapshot, RichTextOp, number> = {
   invertWithDoc: (op, before) => opsOf(delta(op).invert(delta(before))),
   normalize: (op) => opsOf(delta([...op]).chop()),
   isNoop: (op) => op.length === 0,
+  diff: (before, after) => opsOf(delta(before).diff(delta(after))),
   transformCursor: (cursor, op, ownOp) => delta(op).transformPosition(cursor, !ownOp),
   checkCursor,
 };

@@ -1,7 +1,7 @@
 import { TandemError } from '@tandem/errors';
 import otText from 'ot-text-unicode';
 import type { DocType } from '../doc-type.js';
-import { codePointLength, codePointToUtf16, hasLoneSurrogate } from '../unicode.js';
+import { codePointLength, codePointToUtf16, hasLoneSurrogate, splitsSurrogatePair } from '../unicode.js';
 
 /**
  * Plain text: ot-text-unicode over JS strings.
@@ -157,6 +157,30 @@ function transformCursor(cursor: number, op: TextOp, ownOp: boolean): number {
   return moved;
 }
 
+/** The smallest single-region edit from `before` to `after`: common prefix and suffix kept, the middle replaced. */
+function diff(before: string, after: string): TextOp {
+  let start = 0;
+  const max = Math.min(before.length, after.length);
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let end = 0;
+  while (
+    end < max - start &&
+    before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)
+  ) {
+    end++;
+  }
+  // Never cut a surrogate pair in half at either edge of the changed region.
+  if (splitsSurrogatePair(before, start) || splitsSurrogatePair(after, start)) start--;
+  if (splitsSurrogatePair(before, before.length - end) || splitsSurrogatePair(after, after.length - end)) end--;
+  const removed = before.slice(start, before.length - end);
+  const inserted = after.slice(start, after.length - end);
+  const op: TextOp = [];
+  if (start > 0) op.push(codePointLength(before.slice(0, start)));
+  if (removed.length > 0) op.push({ d: codePointLength(removed) });
+  if (inserted.length > 0) op.push(inserted);
+  return impl.normalize(op);
+}
+
 export const textType: DocType<string, TextOp, number> = {
   name: 'text',
   uri: impl.uri,
@@ -171,6 +195,7 @@ export const textType: DocType<string, TextOp, number> = {
   invertWithDoc: (op, before) => impl.invertWithDoc(op, before),
   normalize: (op) => impl.normalize(copyOp(op)),
   isNoop: (op) => op.length === 0,
+  diff,
   transformCursor,
   checkCursor,
 };

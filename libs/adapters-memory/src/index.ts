@@ -1,0 +1,6 @@
+export { InProcessEventBus } from './in-process-event-bus.js';
+export { InProcessFanOut } from './in-process-fan-out.js';
+export { MemoryDocStateStore } from './memory-doc-state.js';
+export { MemoryOpLog } from './memory-op-log.js';
+export { MemoryPresenceStore } from './memory-presence.js';
+export { MemorySnapshotStore } from './memory-snapshots.js';

@@ -1,0 +1,103 @@
+import type { SearchHit, SearchIndex } from '@tandem/core';
+import type { SqlClient } from './sql.js';
+
+/**
+ * Only this many characters of a document's content are indexed. A tsvector holds at most
+ * 1 MiB, and the worst text measured (short unique words) takes about 2.4 bytes of
+ * tsvector per character: 250,000 characters stay near 600 KB, so an upsert never fails
+ * on size and stalls the indexer behind it.
+ */
+export const MAX_INDEXED_CHARS = 250_000;
+
+/**
+ * ts_headline marks matches with these two control characters instead of <mark>, so the
+ * fragment can be HTML-escaped first (document text is user input: "<img onerror=…>"
+ * must reach the browser as text) and the marks put in afterwards. Both are removed from
+ * indexed text, so they cannot come from the document itself.
+ */
+const START = '\u0001';
+const STOP = '\u0002';
+const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxFragments=2`;
+
+interface HitRow {
+  doc_id: string;
+  title: string;
+  snippet: string;
+  score: number;
+}
+
+/**
+ * Full-text search with Postgres's text search over the search_docs table, in the same
+ * database as the documents and permissions it filters by. The 'simple' configuration
+ * (no stemming, no stop words) works for any language; a title match outweighs a content
+ * match (weights A and B in the generated tsvector column).
+ */
+export class PgliteSearchIndex implements SearchIndex {
+  constructor(private readonly db: SqlClient) {}
+
+  async upsert(doc: { docId: string; title: string; content: string }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO search_docs (doc_id, title, content) VALUES ($1, $2, $3)
+       ON CONFLICT (doc_id) DO UPDATE SET title = excluded.title, content = excluded.content`,
+      [doc.docId, clean(doc.title), clean(truncate(doc.content))],
+    );
+  }
+
+  async remove(docId: string): Promise<void> {
+    await this.db.query('DELETE FROM search_docs WHERE doc_id = $1', [docId]);
+  }
+
+  async search(query: string, options: { userId: string; limit: number }): Promise<SearchHit[]> {
+    // A query without a letter or digit has no lexemes: nothing can match it, and Postgres
+    // would say so with a notice on every call.
+    if (!/[\p{L}\p{N}]/u.test(query) || options.limit < 1) return [];
+    // The snippet is computed for the returned rows only: ts_headline re-parses the
+    // whole content, which costs far more than ranking from the stored tsvector.
+    const { rows } = await this.db.query<HitRow>(
+      `WITH q AS (SELECT websearch_to_tsquery('simple', $1) AS q),
+       hits AS (
+         SELECT s.doc_id, s.title, s.content, ts_rank(s.tsv, q.q) AS score, d.updated_at
+         FROM search_docs s
+           CROSS JOIN q
+           JOIN documents d ON d.id = s.doc_id AND d.deleted_at IS NULL
+           JOIN permissions p ON p.doc_id = s.doc_id AND p.user_id = $2
+         WHERE s.tsv @@ q.q
+         ORDER BY score DESC, d.updated_at DESC, s.doc_id
+         LIMIT $3
+       )
+       SELECT hits.doc_id, hits.title, hits.score, ts_headline('simple', hits.content, q.q, $4) AS snippet
+       FROM hits CROSS JOIN q
+       ORDER BY hits.score DESC, hits.updated_at DESC, hits.doc_id`,
+      [query, options.userId, options.limit, HEADLINE_OPTIONS],
+    );
+    return rows.map((row) => ({
+      docId: row.doc_id,
+      title: row.title,
+      snippet: markMatches(row.snippet),
+      score: Number(row.score),
+    }));
+  }
+}
+
+/** The indexed part of the content, never ending in half a surrogate pair. */
+function truncate(content: string): string {
+  if (content.length <= MAX_INDEXED_CHARS) return content;
+  const cut = content.slice(0, MAX_INDEXED_CHARS);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
+
+/** Removes what Postgres text cannot hold (U+0000) and the two snippet markers. */
+function clean(text: string): string {
+  return text.replace(/[\u0000-\u0002]/g, ' ');
+}
+
+function markMatches(headline: string): string {
+  return headline
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll(START, '<mark>')
+    .replaceAll(STOP, '</mark>');
+}

@@ -1,0 +1,2 @@
+/** The ShareDB collection that holds the load test's documents (server and client agree on it). */
+export const SHAREDB_COLLECTION = 'docs';

@@ -1,0 +1,16 @@
+import { referenceTarget } from './reference-target.js';
+import { sharedbTarget } from './sharedb-target.js';
+import type { Target } from './target.js';
+
+export type { RunningTarget, Target } from './target.js';
+
+/** Every target TARGETS= can name, in the order the tables list them. */
+export const TARGETS: readonly Target[] = [referenceTarget, sharedbTarget];
+
+export function targetByName(name: string): Target {
+  const target = TARGETS.find((t) => t.name === name);
+  if (!target) {
+    throw new Error(`Unknown target ${JSON.stringify(name)}; known: ${TARGETS.map((t) => t.name).join(', ')}`);
+  }
+  return target;
+}

@@ -1,0 +1,28 @@
+/**
+ * A system under test. `start` launches a fresh server as a child process (so its CPU and
+ * memory can be read from /proc/<pid>), and the running target creates the documents a
+ * scenario needs and hands out tokens. Which client library drives it is `client`.
+ *
+ * To add a target: implement `Target` in a file of this folder and list it in
+ * `targets/index.ts`. See load-tests/README.md, "Adding a target".
+ */
+export interface Target {
+  /** Name used in TARGETS= and in the tables, e.g. `tandem-reference`. */
+  readonly name: string;
+  /** The client that speaks this server's protocol. */
+  readonly client: 'tandem' | 'sharedb';
+  start(): Promise<RunningTarget>;
+}
+
+export interface RunningTarget {
+  /** WebSocket URL the editors connect to. */
+  readonly url: string;
+  /** The server process, whose /proc/<pid>/{stat,status} the generator reads. */
+  readonly pid: number;
+  /** Creates `text` documents with these ids, each holding `content`. */
+  createDocs(docIds: string[], content: string): Promise<void>;
+  /** A token for the given user name (the reference server takes any token as the user id). */
+  tokenFor(user: string): Promise<string>;
+  /** Stops the server process and waits for it to exit. */
+  stop(): Promise<void>;
+}
