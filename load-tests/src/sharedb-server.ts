@@ -23,7 +23,9 @@ function createDocs(docIds: string[], content: string): Promise<void> {
     docIds.map(
       (id) =>
         new Promise<void>((resolve, reject) =>
-          local.get(SHAREDB_COLLECTION, id).create(content, otText.type.uri, (err) => (err ? reject(err) : resolve())),
+          local
+            .get(SHAREDB_COLLECTION, id)
+            .create(content, otText.type.uri, (err) => (err ? reject(err) : resolve())),
         ),
     ),
   ).then(() => undefined);

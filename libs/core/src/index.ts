@@ -1,5 +1,7 @@
 export { CollabEngine, type CollabEngineDeps, type CollabEngineOptions } from './engine/collab-engine.js';
+export type { CollabService } from './engine/collab-service.js';
 export { conflictNotice } from './engine/conflict-notice.js';
 export type { SubmitRequest, SubmitResult } from './engine/live-doc.js';
 export { type EngineObserver, type Log, noopObserver, silentLog } from './engine/observer.js';
+export { colorOf, PRESENCE_COLORS, PresenceHub, type PresenceHubDeps, type PresenceHubOptions } from './engine/presence-hub.js';
 export * from './ports/index.js';

@@ -87,7 +87,11 @@ class ShareDBEditor implements Editor {
   }
 }
 
-async function readServer(url: string, _token: string, docIds: string[]): Promise<Map<string, ServerDocState>> {
+async function readServer(
+  url: string,
+  _token: string,
+  docIds: string[],
+): Promise<Map<string, ServerDocState>> {
   const socket = new WebSocket(url);
   const connection = new ShareDBClient.Connection(socket);
   const result = new Map<string, ServerDocState>();

@@ -73,7 +73,11 @@ class TandemEditor implements Editor {
 }
 
 /** Joins `docIds` in batches (a gateway may cap documents per socket) and reads each snapshot. */
-async function readServer(url: string, token: string, docIds: string[]): Promise<Map<string, ServerDocState>> {
+async function readServer(
+  url: string,
+  token: string,
+  docIds: string[],
+): Promise<Map<string, ServerDocState>> {
   const client = new TandemClient({ token, doc: { undo: false } });
   const disconnect = connectWebSocket(client, url, { WebSocket });
   const result = new Map<string, ServerDocState>();

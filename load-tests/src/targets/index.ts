@@ -10,7 +10,9 @@ export const TARGETS: readonly Target[] = [referenceTarget, sharedbTarget];
 export function targetByName(name: string): Target {
   const target = TARGETS.find((t) => t.name === name);
   if (!target) {
-    throw new Error(`Unknown target ${JSON.stringify(name)}; known: ${TARGETS.map((t) => t.name).join(', ')}`);
+    throw new Error(
+      `Unknown target ${JSON.stringify(name)}; known: ${TARGETS.map((t) => t.name).join(', ')}`,
+    );
   }
   return target;
 }

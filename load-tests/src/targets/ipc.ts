@@ -9,7 +9,10 @@ export type FromServer =
  * The server script's side: reports `url` to the generator (when forked by it) and runs
  * `create` for each create command. Exits when the generator goes away.
  */
-export function serveCommands(url: string, create: (docIds: string[], content: string) => Promise<void>): void {
+export function serveCommands(
+  url: string,
+  create: (docIds: string[], content: string) => Promise<void>,
+): void {
   const send = process.send?.bind(process);
   if (!send) return;
   process.on('message', (raw) => {
@@ -17,7 +20,8 @@ export function serveCommands(url: string, create: (docIds: string[], content: s
     if (msg.cmd !== 'create') return;
     create(msg.docIds, msg.content).then(
       () => send({ type: 'reply', id: msg.id, ok: true } satisfies FromServer),
-      (err: unknown) => send({ type: 'reply', id: msg.id, ok: false, error: String(err) } satisfies FromServer),
+      (err: unknown) =>
+        send({ type: 'reply', id: msg.id, ok: false, error: String(err) } satisfies FromServer),
     );
   });
   process.on('disconnect', () => process.exit(0));

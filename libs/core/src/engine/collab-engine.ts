@@ -1,11 +1,19 @@
 import { isTandemError, TandemError } from '@tandem/errors';
-import { type Conflict, type DocTypeName, getDocType, type OpLimits, validateOp } from '@tandem/ot';
+import {
+  type AnyDocType,
+  type Conflict,
+  type DocTypeName,
+  getDocType,
+  type OpLimits,
+  validateOp,
+} from '@tandem/ot';
 import type { DocStateStore } from '../ports/doc-state.js';
 import type { EventBus, TandemEvent } from '../ports/events.js';
 import type { FanOut } from '../ports/fan-out.js';
 import type { OpLog } from '../ports/op-log.js';
 import type { ClientSeq, OpRecord } from '../ports/op-record.js';
 import type { SnapshotStore } from '../ports/snapshots.js';
+import type { CollabService } from './collab-service.js';
 import { conflictNotice } from './conflict-notice.js';
 import { EventOutbox } from './event-outbox.js';
 import { LiveDoc, type PendingSubmit, type SubmitRequest, type SubmitResult } from './live-doc.js';
@@ -58,7 +66,7 @@ const NO_SEQ: ClientSeq = { seq: 0, version: 0 };
  * a commit is in progress are committed together as the next batch (one state commit,
  * one op-log write), which is what lets durability keep up with many editors.
  */
-export class CollabEngine {
+export class CollabEngine implements CollabService {
   private readonly docs = new Map<string, LiveDoc>();
   private readonly loading = new Map<string, Promise<LiveDoc>>();
   private readonly outbox: EventOutbox;
@@ -100,6 +108,10 @@ export class CollabEngine {
   async open(docId: string): Promise<{ type: DocTypeName; version: number; snapshot: unknown }> {
     const doc = await this.load(docId);
     return { type: doc.type.name, version: doc.version, snapshot: doc.snapshot };
+  }
+
+  async typeOf(docId: string): Promise<AnyDocType> {
+    return (await this.load(docId)).type;
   }
 
   /** Committed ops with after < version <= to (default: the latest). */

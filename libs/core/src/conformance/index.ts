@@ -1,0 +1,10 @@
+/**
+ * Port conformance suites: the behaviours every adapter of a port must have, as vitest
+ * suites that each adapter's tests run against itself (ShareDB's pattern). Imported from
+ * '@tandem/core/conformance' by test files only, so vitest is a peer dependency of
+ * @tandem/core used by this entry alone.
+ */
+export { type MetadataStoreFixture, metadataStoreConformance } from './metadata.js';
+export { type OpLogFixture, opLogConformance } from './op-log.js';
+export { type SearchIndexFixture, searchIndexConformance } from './search.js';
+export { type SnapshotStoreFixture, snapshotStoreConformance } from './snapshots.js';

@@ -1,0 +1,142 @@
+import type { AnyDocType } from '@tandem/ot';
+import type { PresenceBatch, PresenceUser, Selection } from '@tandem/protocol';
+import type { FanOut } from '../ports/fan-out.js';
+import type { OpRecord } from '../ports/op-record.js';
+import type { PresenceEntry, PresenceStore } from '../ports/presence.js';
+import type { Log } from './observer.js';
+import { silentLog } from './observer.js';
+
+/** Twelve colors that stay apart on a white page and for the common kinds of color blindness. */
+export const PRESENCE_COLORS = [
+  '#e6194b',
+  '#3cb44b',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#42d4f4',
+  '#f032e6',
+  '#9a6324',
+  '#469990',
+  '#800000',
+  '#808000',
+  '#000075',
+] as const;
+
+/** A user's color, the same on every client and every server: a hash of the user id into the palette. */
+export function colorOf(userId: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < userId.length; i++) h = Math.imul(h ^ userId.charCodeAt(i), 16777619);
+  return PRESENCE_COLORS[(h >>> 0) % PRESENCE_COLORS.length] as string;
+}
+
+export interface PresenceHubDeps {
+  store: PresenceStore;
+  fanOut: FanOut;
+  /** The document's type and the committed ops after a version, to bring each cursor up to date. */
+  docs: {
+    typeOf(docId: string): Promise<AnyDocType>;
+    opsSince(docId: string, after: number): Promise<OpRecord[]>;
+  };
+  log?: Log;
+}
+
+export interface PresenceHubOptions {
+  /** One batch per document at most this often: 5 per second is smooth to the eye. */
+  intervalMs?: number;
+  /** An entry nobody refreshed for this long is gone (a client that vanished without closing). */
+  ttlMs?: number;
+}
+
+/**
+ * Batches cursors: clients report their selection, and each document gets one message
+ * every interval with every user's selection, transformed to the document's current
+ * version, instead of every move sent to everyone.
+ */
+export class PresenceHub {
+  private readonly dirty = new Set<string>();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly ttlMs: number;
+  private readonly log: Log;
+
+  constructor(
+    private readonly deps: PresenceHubDeps,
+    options: PresenceHubOptions = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 10_000;
+    this.log = deps.log ?? silentLog;
+    this.timer = setInterval(() => void this.flush(), options.intervalMs ?? 200);
+    this.timer.unref?.();
+  }
+
+  /** Validates and records a selection; throws BAD_MESSAGE for a cursor the document's type does not accept. */
+  async update(entry: PresenceEntry): Promise<void> {
+    if (entry.selection) {
+      const type = await this.deps.docs.typeOf(entry.docId);
+      type.checkCursor(entry.selection.anchor);
+      type.checkCursor(entry.selection.head);
+    }
+    await this.deps.store.set(entry, this.ttlMs);
+    this.dirty.add(entry.docId);
+  }
+
+  async remove(docId: string, clientId: string): Promise<void> {
+    await this.deps.store.remove(docId, clientId);
+    this.dirty.add(docId);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Sends one batch for each document whose presence changed since the last flush. */
+  async flush(): Promise<void> {
+    const docIds = [...this.dirty];
+    this.dirty.clear();
+    await Promise.all(
+      docIds.map(async (docId) => {
+        try {
+          const batch = await this.batchOf(docId);
+          await this.deps.fanOut.publish(docId, { kind: 'presence', batch });
+        } catch (err) {
+          this.log.warn({ err, docId }, 'presence batch failed');
+        }
+      }),
+    );
+  }
+
+  private async batchOf(docId: string): Promise<PresenceBatch> {
+    const entries = await this.deps.store.list(docId);
+    const type = await this.deps.docs.typeOf(docId);
+    const oldest = Math.min(...entries.map((e) => e.version));
+    const ops = entries.length > 0 ? await this.deps.docs.opsSince(docId, oldest) : [];
+    const version =
+      ops.length > 0 ? (ops[ops.length - 1] as OpRecord).version : Number.isFinite(oldest) ? oldest : 0;
+    const users: PresenceUser[] = entries.map((e) => ({
+      userId: e.userId,
+      clientId: e.clientId,
+      name: e.name,
+      color: colorOf(e.userId),
+      selection: e.selection && this.transform(type, e.selection, ops, e),
+    }));
+    return { type: 'presence-batch', docId, version, users };
+  }
+
+  /** The selection moved through the ops committed after it was reported; the author's own inserts push it along. */
+  private transform(
+    type: AnyDocType,
+    selection: Selection,
+    ops: OpRecord[],
+    entry: PresenceEntry,
+  ): Selection | null {
+    let anchor: unknown = selection.anchor;
+    let head: unknown = selection.head;
+    for (const r of ops) {
+      if (r.version <= entry.version) continue;
+      const own = r.clientId === entry.clientId;
+      anchor = type.transformCursor(anchor, r.op, own);
+      head = type.transformCursor(head, r.op, own);
+      if (anchor === null || head === null) return null;
+    }
+    return { anchor, head } as Selection;
+  }
+}
