@@ -2,36 +2,37 @@ import type { ClientSeq, OpLog, OpRecord } from '@tandem/core';
 
 /** An op log in memory: for tests and simulations of the pipeline, never for data anyone keeps. */
 export class MemoryOpLog implements OpLog {
-  private readonly docs = new Map<string, OpRecord[]>();
+  private readonly docs = new Map<string, Map<number, OpRecord>>();
 
   async append(docId: string, records: readonly OpRecord[]): Promise<void> {
-    const log = this.docs.get(docId) ?? [];
-    for (const r of records) {
-      if (r.version <= log.length) continue;
-      if (r.version !== log.length + 1) throw new Error(`append of version ${r.version} after ${log.length}`);
-      log.push(structuredClone(r));
+    let log = this.docs.get(docId);
+    if (!log) {
+      log = new Map();
+      this.docs.set(docId, log);
     }
-    this.docs.set(docId, log);
+    for (const r of records) if (!log.has(r.version)) log.set(r.version, structuredClone(r));
   }
 
-  async read(docId: string, from: number, to?: number): Promise<OpRecord[]> {
-    const log = this.docs.get(docId) ?? [];
-    return log
-      .slice(Math.max(0, from - 1), to === undefined ? undefined : Math.max(0, to))
+  async read(docId: string, from: number, to = Number.POSITIVE_INFINITY): Promise<OpRecord[]> {
+    const log = this.docs.get(docId);
+    if (!log) return [];
+    return [...log.values()]
+      .filter((r) => r.version >= from && r.version <= to)
+      .sort((a, b) => a.version - b.version)
       .map((r) => structuredClone(r));
   }
 
   async latestVersion(docId: string): Promise<number> {
-    return this.docs.get(docId)?.length ?? 0;
+    const log = this.docs.get(docId);
+    return log && log.size > 0 ? Math.max(...log.keys()) : 0;
   }
 
   async lastOfClient(docId: string, clientId: string): Promise<ClientSeq | null> {
-    const log = this.docs.get(docId) ?? [];
-    for (let i = log.length - 1; i >= 0; i--) {
-      const r = log[i] as OpRecord;
-      if (r.clientId === clientId) return { seq: r.seq, version: r.version };
+    let last: ClientSeq | null = null;
+    for (const r of this.docs.get(docId)?.values() ?? []) {
+      if (r.clientId === clientId && (!last || r.seq > last.seq)) last = { seq: r.seq, version: r.version };
     }
-    return null;
+    return last;
   }
 
   async purge(docId: string): Promise<void> {

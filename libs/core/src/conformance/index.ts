@@ -8,3 +8,7 @@ export { type MetadataStoreFixture, metadataStoreConformance } from './metadata.
 export { type OpLogFixture, opLogConformance } from './op-log.js';
 export { type SearchIndexFixture, searchIndexConformance } from './search.js';
 export { type SnapshotStoreFixture, snapshotStoreConformance } from './snapshots.js';
+export { type DocStateStoreFixture, docStateStoreConformance } from './doc-state.js';
+export { type EventBusFixture, eventBusConformance } from './event-bus.js';
+export { type FanOutFixture, fanOutConformance } from './fan-out.js';
+export { type PresenceStoreFixture, presenceStoreConformance } from './presence.js';
