@@ -37,6 +37,7 @@ export function resultTable(results: StepResult[]): string {
       'CPU µs/op',
       'peak RSS MB',
       'gen CPU',
+      'other CPU',
       'converged',
     ],
     results.map((r) => [
@@ -51,8 +52,9 @@ export function resultTable(results: StepResult[]): string {
       num(r.cpuUsPerOp, 0),
       num(r.peakRssMb, 0),
       `${num(r.generatorCpuPct, 0)}%`,
+      `${num(r.otherCpuPct, 0)}%`,
       r.converged ? (r.errors ? `yes (${r.errors} errors)` : 'yes') : 'NO',
     ]),
-    [false, true, true, true, true, true, true, true, true, true, true, false],
+    [false, true, true, true, true, true, true, true, true, true, true, true, false],
   );
 }

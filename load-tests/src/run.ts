@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { runStep, type StepResult } from './load.js';
+import { runStep, type StepResult, type StepSpec } from './load.js';
 import { ms, num, resultTable, table } from './report.js';
 import { describe, type RampScenario, SCENARIOS, type Scenario } from './scenarios.js';
 import { TARGETS, type Target, targetByName } from './targets/index.js';
@@ -14,7 +14,8 @@ import { TARGETS, type Target, targetByName } from './targets/index.js';
  *   TARGETS=sharedb pnpm load R2
  *
  * Environment: SCENARIOS, TARGETS, DURATION_S (10), WARMUP_S (1), P99_LIMIT_MS (50),
- * RAMP_FACTOR (1.3), RAMP_MAX_STEPS (16), SEED (1), OUT (write the results as JSON).
+ * RAMP_FACTOR (1.3), RAMP_MAX_STEPS (16), RAMP_RETRIES (1), SEED (1), OUT (write the results
+ * as JSON).
  * load-tests/README.md explains every figure.
  */
 
@@ -59,11 +60,16 @@ const warmupMs = envNumber('WARMUP_S', 1) * 1000;
 const p99Limit = envNumber('P99_LIMIT_MS', 50);
 const rampFactor = envNumber('RAMP_FACTOR', 1.3);
 const rampMaxSteps = Math.max(1, Math.floor(envNumber('RAMP_MAX_STEPS', 16)));
+const rampRetries = Math.floor(envNumber('RAMP_RETRIES', 1));
 const seed = Math.floor(envNumber('SEED', 1));
 if (durationMs <= 0 || rampFactor <= 1) {
   console.error('DURATION_S must be > 0 and RAMP_FACTOR > 1');
   process.exit(2);
 }
+
+// Ctrl-C: exit through process.exit so that the servers this run started are killed (child-process.ts).
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
 
 const progress = (line: string) => console.log(`  ${line}`);
 const machine = `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
@@ -83,15 +89,55 @@ interface RampOutcome {
   ceiling: number;
   ceilingStep: StepResult | undefined;
   stoppedBecause: string;
+  /** False when the ramp ran out of steps before any step failed: the ceiling is higher. */
+  reachedLimit: boolean;
 }
 
 const fixedResults = new Map<string, StepResult[]>();
 const rampResults = new Map<string, RampOutcome[]>();
 const summaries: string[] = [];
 
+/**
+ * runStep, with a failure (a server that does not start, editors that do not join, a
+ * server that dies) turned into a result that did not converge, so the run goes on.
+ */
+async function tryStep(target: Target, spec: StepSpec): Promise<StepResult> {
+  try {
+    return await runStep(target, spec);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.log(`  ${spec.label} ${target.name}: FAILED: ${message}`);
+    const nan = Number.NaN;
+    return {
+      target: target.name,
+      label: spec.label,
+      docs: spec.docs,
+      editors: spec.docs * spec.editorsPerDoc,
+      ratePerEditor: spec.ratePerEditor,
+      offeredPerSec: spec.docs * spec.editorsPerDoc * spec.ratePerEditor,
+      submittedPerSec: nan,
+      committedPerSec: nan,
+      commitsPerSec: nan,
+      latencyMs: { samples: 0, p50: nan, p95: nan, p99: nan, max: nan, mean: nan },
+      serverCpuS: nan,
+      cpuUsPerOp: nan,
+      peakRssMb: nan,
+      generatorCpuPct: nan,
+      generatorLoopDelayP99Ms: nan,
+      otherCpuPct: nan,
+      converged: false,
+      convergence: `failed: ${message}`,
+      errors: 1,
+      errorKinds: { [message]: 1 },
+      unmatchedVersions: 0,
+      windowS: nan,
+    };
+  }
+}
+
 /** Why a ramp step fails, or undefined when it passes. */
 function verdict(r: StepResult): string | undefined {
-  if (!r.converged) return 'not converged';
+  if (!r.converged) return r.convergence.startsWith('failed') ? r.convergence : 'not converged';
   if (!(r.latencyMs.p99 <= p99Limit)) return `p99 ${ms(r.latencyMs.p99)} ms > ${p99Limit} ms`;
   if (r.committedPerSec < 0.9 * r.offeredPerSec) return 'committed < 90% of offered';
   return undefined;
@@ -105,28 +151,37 @@ function generatorBound(r: StepResult): boolean {
 async function runRamp(s: RampScenario, target: Target): Promise<RampOutcome> {
   const steps: StepResult[] = [];
   let ceilingStep: StepResult | undefined;
+  let reachedLimit = false;
   let stoppedBecause = `reached RAMP_MAX_STEPS (${rampMaxSteps})`;
   for (let k = 0; k < rampMaxSteps; k++) {
     const rate = Number((s.startRate * rampFactor ** k).toPrecision(3));
-    const r = await runStep(target, {
-      label: `${s.id} step ${k + 1}`,
-      docs: s.docs,
-      editorsPerDoc: s.editorsPerDoc,
-      ratePerEditor: rate,
-      warmupMs,
-      durationMs,
-      seed: seed + k,
-      progress,
-    });
-    steps.push(r);
-    const why = verdict(r);
-    console.log(
-      `  ${s.id} ${target.name} step ${k + 1}: ${rate} ops/s per editor = ${num(r.offeredPerSec)} ops/s offered, ` +
-        `committed ${num(r.committedPerSec)}, p99 ${ms(r.latencyMs.p99)} ms, server CPU ${num((r.serverCpuS / r.windowS) * 100)}%, ` +
-        `generator CPU ${num(r.generatorCpuPct)}% → ${why ? `stop: ${why}${generatorBound(r) ? ' (generator-bound)' : ''}` : 'ok'}`,
-    );
-    if (why) {
-      stoppedBecause = why + (generatorBound(r) ? ' (generator-bound)' : '');
+    let why: string | undefined;
+    let r: StepResult | undefined;
+    // A failing step runs again (RAMP_RETRIES times): one burst of another process on a
+    // small machine should not end the ramp. The ramp stops when every attempt fails.
+    for (let attempt = 0; attempt <= rampRetries; attempt++) {
+      r = await tryStep(target, {
+        label: `${s.id} step ${k + 1}${attempt ? ` (again)` : ''}`,
+        docs: s.docs,
+        editorsPerDoc: s.editorsPerDoc,
+        ratePerEditor: rate,
+        warmupMs,
+        durationMs,
+        seed: seed + k + 1000 * attempt,
+        progress,
+      });
+      steps.push({ ...r, label: `${k + 1}${attempt ? ` (again)` : ''}` });
+      why = verdict(r);
+      console.log(
+        `  ${s.id} ${target.name} step ${k + 1}${attempt ? ' (again)' : ''}: ${rate} ops/s per editor = ${num(r.offeredPerSec)} ops/s offered, ` +
+          `committed ${num(r.committedPerSec)}, p99 ${ms(r.latencyMs.p99)} ms; CPU: server ${num((r.serverCpuS / r.windowS) * 100)}%, ` +
+          `generator ${num(r.generatorCpuPct)}%, other processes ${num(r.otherCpuPct)}% → ${why ? `fails: ${why}${generatorBound(r) ? ' (generator-bound)' : ''}` : 'ok'}`,
+      );
+      if (!why) break;
+    }
+    if (why || !r) {
+      reachedLimit = true;
+      stoppedBecause = (why ?? 'no result') + (r && generatorBound(r) ? ' (generator-bound)' : '');
       break;
     }
     ceilingStep = r;
@@ -137,6 +192,7 @@ async function runRamp(s: RampScenario, target: Target): Promise<RampOutcome> {
     ceiling: ceilingStep?.offeredPerSec ?? 0,
     ceilingStep,
     stoppedBecause,
+    reachedLimit,
   };
 }
 
@@ -156,12 +212,13 @@ function rampTables(outcomes: RampOutcome[]): string {
       'CPU µs/op',
       'peak RSS MB',
       'gen CPU',
+      'other CPU',
       'result',
     ],
     outcomes.flatMap((o) =>
-      o.steps.map((r, i) => [
+      o.steps.map((r) => [
         o.target,
-        String(i + 1),
+        r.label,
         String(r.ratePerEditor),
         num(r.offeredPerSec),
         num(r.committedPerSec),
@@ -173,10 +230,11 @@ function rampTables(outcomes: RampOutcome[]): string {
         num(r.cpuUsPerOp),
         num(r.peakRssMb),
         `${num(r.generatorCpuPct)}%`,
+        `${num(r.otherCpuPct)}%`,
         verdict(r) ?? 'ok',
       ]),
     ),
-    [false, true, true, true, true, true, true, true, true, true, true, true, true, false],
+    [false, true, true, true, true, true, true, true, true, true, true, true, true, true, false],
   );
   const ceilings = table(
     [
@@ -189,7 +247,9 @@ function rampTables(outcomes: RampOutcome[]): string {
     ],
     outcomes.map((o) => [
       o.target,
-      o.ceilingStep ? num(o.ceiling) : `< ${num(o.steps[0]?.offeredPerSec ?? Number.NaN)}`,
+      o.ceilingStep
+        ? `${o.reachedLimit ? '' : '≥ '}${num(o.ceiling)}`
+        : `< ${num(o.steps[0]?.offeredPerSec ?? Number.NaN)}`,
       o.ceilingStep ? String(o.ceilingStep.ratePerEditor) : '-',
       o.ceilingStep ? ms(o.ceilingStep.latencyMs.p99) : '-',
       o.ceilingStep ? num(o.ceilingStep.cpuUsPerOp) : '-',
@@ -201,7 +261,7 @@ function rampTables(outcomes: RampOutcome[]): string {
   const sharedb = outcomes.find((o) => o.target === 'sharedb');
   const ratio =
     tandem && sharedb && sharedb.ceiling > 0
-      ? `\nCeiling ratio ${tandem.target} / sharedb: ${(tandem.ceiling / sharedb.ceiling).toFixed(2)}×`
+      ? `\nCeiling ratio ${tandem.target} / sharedb: ${(tandem.ceiling / sharedb.ceiling).toFixed(2)}×${tandem.reachedLimit && sharedb.reachedLimit ? '' : ' (a ceiling marked ≥ was not reached: raise RAMP_MAX_STEPS)'}`
       : '';
   return `${steps}\n\n${ceilings}${ratio}`;
 }
@@ -211,7 +271,7 @@ for (const s of scenarios) {
   if (s.kind === 'fixed') {
     const results: StepResult[] = [];
     for (const target of targets) {
-      const r = await runStep(target, {
+      const r = await tryStep(target, {
         label: s.id,
         docs: s.docs,
         editorsPerDoc: s.editorsPerDoc,
@@ -222,8 +282,10 @@ for (const s of scenarios) {
         progress,
       });
       results.push(r);
-      if (!r.converged || r.errors) {
-        console.log(`  ${target.name}: ${r.convergence}; errors ${JSON.stringify(r.errorKinds)}`);
+      if (!r.converged || r.errors || r.unmatchedVersions) {
+        console.log(
+          `  ${target.name}: ${r.convergence}; errors ${JSON.stringify(r.errorKinds)}; unmatched versions ${r.unmatchedVersions}`,
+        );
       }
     }
     fixedResults.set(s.id, results);

@@ -9,3 +9,4 @@ export function createRegistry(labels: Record<string, string> = {}): Registry {
   collectDefaultMetrics({ register: registry });
   return registry;
 }
+export { engineMetrics } from './engine.js';

@@ -1,4 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FromServer, ToServer } from './ipc.js';
 
@@ -12,11 +14,12 @@ process.once('exit', () => {
 });
 
 /**
- * Runs a TypeScript file of load-tests/src in its own Node process (through tsx's loader,
- * not the tsx CLI, so that `pid` is the process doing the work) with an IPC channel.
+ * Runs a TypeScript file in its own Node process (through tsx's loader, not the tsx CLI,
+ * so that `pid` is the process doing the work) with an IPC channel. `script` is absolute
+ * or relative to load-tests/src (e.g. `../../services/standalone/src/main.ts`).
  */
 export function forkScript(script: string, env: Record<string, string> = {}): ChildProcess {
-  const child = fork(fileURLToPath(new URL(`../${script}`, import.meta.url)), [], {
+  const child = fork(resolvePath(LOAD_TESTS_DIR, 'src', script), [], {
     cwd: LOAD_TESTS_DIR,
     execArgv: ['--import', 'tsx', '--conditions=@tandem/source'],
     env: { ...process.env, ...env },
@@ -115,5 +118,31 @@ export class ServerChannel {
 
   stop(): Promise<void> {
     return stopChild(this.child);
+  }
+}
+
+/** A TCP port that was free a moment ago, for a server that must be told its port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `url` (e.g. a health endpoint) until it answers 2xx, for servers that do not speak the IPC channel. */
+export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -21,8 +21,11 @@ export interface RunningTarget {
   readonly pid: number;
   /** Creates `text` documents with these ids, each holding `content`. */
   createDocs(docIds: string[], content: string): Promise<void>;
-  /** A token for the given user name (the reference server takes any token as the user id). */
-  tokenFor(user: string): Promise<string>;
+  /**
+   * A token for user `user`, who will open `docIds`: a target with permissions grants the
+   * user editor access to them here (the reference server takes any token as the user id).
+   */
+  tokenFor(user: string, docIds: string[]): Promise<string>;
   /** Stops the server process and waits for it to exit. */
   stop(): Promise<void>;
 }

@@ -1,0 +1,143 @@
+import type { CollabEngine, EventBus, Log, MetadataStore, SearchIndex, TandemEvent } from '@tandem/core';
+import { contentText } from './content-text.js';
+
+export interface SearchIndexerDeps {
+  events: EventBus;
+  engine: Pick<CollabEngine, 'open'>;
+  metadata: Pick<MetadataStore, 'get'>;
+  search: Pick<SearchIndex, 'upsert' | 'remove'>;
+  /**
+   * How long after a document's first unindexed change it is indexed. Default 1000 ms:
+   * search lags edits by at most a second, and a document being typed into at 10 ops/s
+   * costs one re-index per second instead of ten, each of which reads the whole content.
+   */
+  debounceMs?: number;
+  /**
+   * Longest wait between attempts to index a document while the index is failing.
+   * Default 60 s: the wait doubles from `debounceMs` up to this, so an index that is down
+   * for an hour costs each changed document about 60 attempts, not thousands.
+   */
+  maxRetryDelayMs?: number;
+  log: Log;
+}
+
+export interface SearchIndexer {
+  /** Indexes every document with pending changes now, and waits for all indexing in progress. */
+  flush(): Promise<void>;
+  /** Stops consuming events, then flushes what is pending, so a clean shutdown loses no change. */
+  stop(): Promise<void>;
+}
+
+/** The consumer group: one indexer per deployment gets each event. */
+export const SEARCH_INDEXER_GROUP = 'search-indexer';
+
+/**
+ * Keeps the search index in step with the documents, from the event stream. A change
+ * (op, creation, rename, restore) marks its document for re-indexing `debounceMs` later;
+ * further changes in that window ride along, so the index lags by at most `debounceMs`
+ * however fast a document is edited (a trailing debounce would never index a document
+ * that is edited without pause). A re-index reads the current title and content, so it
+ * never needs the events in between.
+ *
+ * Work on one document runs one step at a time, in order: a deletion waits for an index
+ * write already in flight, so that write cannot put the deleted document back.
+ *
+ * A failing index is retried with a doubling delay, never dropped: the index is a derived
+ * view that must catch up when its store returns (ARCHITECTURE.md, "degrade, don't stop").
+ * A failing removal is thrown back to the event bus, which retries the event.
+ */
+export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
+  const { engine, metadata, search, log } = deps;
+  const debounceMs = deps.debounceMs ?? 1000;
+  const maxRetryDelayMs = Math.max(deps.maxRetryDelayMs ?? 60_000, debounceMs);
+  /** Documents waiting to be indexed, with the timer that will do it. */
+  const pending = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Indexing attempts that failed in a row, per document. */
+  const failures = new Map<string, number>();
+  /** The tail of each document's work queue. */
+  const work = new Map<string, Promise<void>>();
+  let stopped = false;
+
+  function schedule(docId: string, delayMs: number): void {
+    if (stopped || pending.has(docId)) return;
+    const timer = setTimeout(() => runNow(docId), delayMs);
+    timer.unref?.();
+    pending.set(docId, timer);
+  }
+
+  function runNow(docId: string): void {
+    clearTimeout(pending.get(docId));
+    pending.delete(docId);
+    void enqueue(docId, () => index(docId));
+  }
+
+  /** Runs `job` after the document's earlier work; the returned promise carries its outcome. */
+  function enqueue(docId: string, job: () => Promise<void>): Promise<void> {
+    const result = (work.get(docId) ?? Promise.resolve()).then(job);
+    const tail = result.catch(() => {});
+    work.set(docId, tail);
+    void tail.then(() => {
+      if (work.get(docId) === tail) work.delete(docId);
+    });
+    return result;
+  }
+
+  async function index(docId: string): Promise<void> {
+    try {
+      const meta = await metadata.get(docId);
+      if (!meta) {
+        // Deleted since the change: its doc.deleted event removes it too; removing here
+        // as well covers an index that missed that event.
+        await search.remove(docId);
+      } else {
+        const doc = await engine.open(docId);
+        await search.upsert({ docId, title: meta.title, content: contentText(doc.type, doc.snapshot) });
+      }
+      failures.delete(docId);
+    } catch (err) {
+      const attempt = (failures.get(docId) ?? 0) + 1;
+      failures.set(docId, attempt);
+      const delayMs = Math.min(maxRetryDelayMs, debounceMs * 2 ** Math.min(attempt, 20));
+      log.warn({ err, docId, attempt, retryInMs: delayMs }, 'search indexing failed; will retry');
+      schedule(docId, delayMs);
+    }
+  }
+
+  async function handle(event: TandemEvent): Promise<void> {
+    switch (event.type) {
+      case 'op.committed':
+      case 'doc.created':
+      case 'doc.renamed':
+      case 'doc.restored':
+        schedule(event.docId, debounceMs);
+        return;
+      case 'doc.deleted':
+        clearTimeout(pending.get(event.docId));
+        pending.delete(event.docId);
+        failures.delete(event.docId);
+        await enqueue(event.docId, () => search.remove(event.docId));
+        return;
+      case 'doc.permissions':
+        // The index filters by the permissions at query time: nothing to re-index.
+        return;
+    }
+  }
+
+  const unsubscribe = deps.events.subscribe(SEARCH_INDEXER_GROUP, handle);
+
+  async function flush(): Promise<void> {
+    for (const docId of [...pending.keys()]) runNow(docId);
+    await Promise.all(work.values());
+  }
+
+  return {
+    flush,
+    async stop() {
+      unsubscribe();
+      await flush();
+      stopped = true;
+      for (const timer of pending.values()) clearTimeout(timer);
+      pending.clear();
+    },
+  };
+}
