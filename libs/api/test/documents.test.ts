@@ -1,12 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startApi, type TestApi } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApi } from './harness.js';
+import { useApi } from './setup-api.js';
 
 let api: TestApi;
-beforeEach(async () => {
-  api = await startApi();
-});
-afterEach(async () => {
-  await api.close();
+useApi((a) => {
+  api = a;
 });
 
 describe('POST /api/v1/documents', () => {

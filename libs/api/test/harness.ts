@@ -1,4 +1,5 @@
 import { InProcessEventBus, InProcessFanOut, MemoryDocStateStore, MemoryOpLog, MemorySnapshotStore } from '@tandem/adapters-memory';
+import type { PGlite } from '@electric-sql/pglite';
 import { openPglite, PgliteMetadataStore, PgliteSearchIndex } from '@tandem/adapters-pglite';
 import { createTokenVerifier, signToken } from '@tandem/auth';
 import { CollabEngine, type DocBroadcast, type SubmitRequest, silentLog, type TandemEvent } from '@tandem/core';
@@ -19,13 +20,24 @@ export interface Call {
 }
 
 /**
+ * An in-memory PGlite for one test file: opening one takes seconds on a busy machine, so
+ * each file opens one and startApi empties its tables for every test.
+ */
+export function openTestDb(): Promise<PGlite> {
+  return openPglite();
+}
+
+/**
  * The API on a fastify instance (fastify.inject: real routing, hooks and serialization,
  * no socket), over the real stores: the commit engine on the in-memory adapters, and
  * documents, permissions and search in an in-memory PGlite, with the search indexer
  * running on the in-process event bus.
  */
-export async function startApi(options: Partial<Pick<ApiDeps, 'devSignIn' | 'ready' | 'bodyLimit'>> = {}) {
-  const db = await openPglite();
+export async function startApi(
+  db: PGlite,
+  options: Partial<Pick<ApiDeps, 'devSignIn' | 'ready' | 'bodyLimit'>> = {},
+) {
+  await db.exec('TRUNCATE documents, permissions, search_docs CASCADE');
   const metadata = new PgliteMetadataStore(db);
   const search = new PgliteSearchIndex(db);
   const fanOut = new InProcessFanOut();
@@ -113,7 +125,6 @@ export async function startApi(options: Partial<Pick<ApiDeps, 'devSignIn' | 'rea
       await app.close();
       await engine.close();
       await indexer.stop();
-      await db.close();
     },
   };
 }

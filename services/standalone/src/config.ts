@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { env } from '@tandem/config';
 import { z } from 'zod';
 
@@ -7,8 +8,12 @@ export const standaloneConfig = z.object({
   PORT: env.port(8080),
   /** Loopback by default, so a laptop does not expose its documents; 0.0.0.0 serves the network. */
   HOST: env.string('127.0.0.1'),
-  /** PGlite's database (op log, snapshots, documents, permissions, search) lives here. */
-  DATA_DIR: env.string('./data'),
+  /**
+   * PGlite's database (op log, snapshots, documents, permissions, search) lives here. A
+   * relative path is taken from where `pnpm start` was typed (pnpm's INIT_CWD), not from
+   * the package folder pnpm runs the script in.
+   */
+  DATA_DIR: env.string('./data').transform((dir) => resolve(process.env.INIT_CWD ?? process.cwd(), dir)),
   LOG_LEVEL: env.logLevel(),
   /**
    * HS256 secret for bearer tokens (at least 32 characters). Unset: a random one is
