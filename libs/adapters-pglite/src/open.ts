@@ -1,22 +1,51 @@
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { TandemError } from '@tandem/errors';
 import { runMigrations } from '@tandem/sql-migrations';
+
+/** The lock file inside a data directory: the id of the process that has it open. */
+export const LOCK_FILE = 'tandem.lock';
 
 /**
  * Opens the embedded database: in memory when `dataDir` is undefined (tests), otherwise
  * in that directory (created if missing), with the schema migrated to the latest.
  *
- * One PGlite instance is one Postgres session: share it between the stores of a process,
- * and never open the same directory from two processes at once (nothing locks it; two
- * instances would overwrite each other's pages).
+ * One PGlite instance is one Postgres session: share it between the stores of a process.
+ * A directory is opened by one instance at a time, which a lock file enforces (see
+ * lockDataDir); close() releases it.
+ *
+ * Durability (docs/decisions.md, "Embedded storage (PGlite)"): on Node, PGlite hands every
+ * write to the operating system before the statement resolves, so a resolved append
+ * survives the process being killed. It never fsyncs, so it may not survive the machine
+ * losing power.
  */
 export async function openPglite(dataDir?: string): Promise<PGlite> {
-  const db = await PGlite.create({
-    ...(dataDir === undefined ? {} : { dataDir }),
-    // The default, stated because the op log's durability depends on it: every query
-    // resolves only after PGlite has handed its writes to the filesystem
-    // (docs/decisions.md, "Embedded storage (PGlite)").
-    relaxedDurability: false,
-  });
+  if (dataDir === undefined) return migrated(await PGlite.create({ relaxedDurability: false }));
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const release = lockDataDir(dir);
+  let db: PGlite;
+  try {
+    // relaxedDurability: false is the default, stated because the op log depends on it:
+    // a query resolves only after its writes were handed to the filesystem.
+    db = await PGlite.create({ dataDir: dir, relaxedDurability: false });
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const close = db.close.bind(db);
+  db.close = async () => {
+    try {
+      await close();
+    } finally {
+      release();
+    }
+  };
+  return migrated(db);
+}
+
+async function migrated(db: PGlite): Promise<PGlite> {
   try {
     await runMigrations(db);
   } catch (err) {
@@ -24,4 +53,73 @@ export async function openPglite(dataDir?: string): Promise<PGlite> {
     throw err;
   }
   return db;
+}
+
+/**
+ * Takes the data directory for this process, or throws CONFIG_INVALID naming the process
+ * that holds it. PGlite takes no lock of its own (Postgres's postmaster.pid is not written
+ * in single-user mode): two instances on one directory, in two processes or in one, both
+ * start, both write pages, and the directory is corrupt for good. A lock left by a process
+ * that no longer runs (killed) is taken over. Returns the function that releases it; it
+ * also runs when the process exits.
+ */
+export function lockDataDir(dir: string): () => void {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      // Written aside and linked into place, so that the lock never exists without its
+      // pid (link fails with EEXIST when the lock is there; rename would overwrite it).
+      const temp = `${path}.${process.pid}`;
+      writeFileSync(temp, String(process.pid));
+      try {
+        linkSync(temp, path);
+      } finally {
+        unlinkSync(temp);
+      }
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number.parseInt(readLock(path), 10);
+      if (attempt > 0 || isAlive(holder)) {
+        throw new TandemError('CONFIG_INVALID', `data directory ${dir} is in use by process ${holder}`, {
+          details: { dataDir: dir, pid: holder, lockFile: path },
+        });
+      }
+      // The holder is gone: take the lock over, once. If another process takes it
+      // between this unlink and the next open, that open fails and we refuse.
+      unlinkSync(path);
+    }
+  }
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    process.off('exit', release);
+    try {
+      if (readLock(path) === String(process.pid)) unlinkSync(path);
+    } catch {
+      // Already gone: nothing to release.
+    }
+  };
+  process.on('exit', release);
+  return release;
+}
+
+function readLock(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -146,7 +146,8 @@ export async function registerApi<L extends FastifyBaseLogger>(
 export async function buildApi(deps: ApiDeps & { log: Logger }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
-    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT });
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+  });
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) => sendError(routeNotFound(request), request, reply));
   await registerApi(app, deps);

@@ -30,7 +30,10 @@ describe('POST /api/v1/documents', () => {
       { type: 'json1', content: undefined, expected: null },
     ];
     for (const c of cases) {
-      const id = await api.createDoc('ann', { type: c.type, ...(c.content === undefined ? {} : { content: c.content }) });
+      const id = await api.createDoc('ann', {
+        type: c.type,
+        ...(c.content === undefined ? {} : { content: c.content }),
+      });
       const read = await api.call('GET', `/api/v1/documents/${id}`, { as: 'ann' });
       expect(read.json().content).toEqual('expected' in c ? c.expected : c.content);
     }
@@ -53,13 +56,19 @@ describe('POST /api/v1/documents', () => {
   });
 
   it('names the failing field of a bad body', async () => {
-    const res = await api.call('POST', '/api/v1/documents', { as: 'ann', body: { title: 'x'.repeat(201), type: 'text' } });
+    const res = await api.call('POST', '/api/v1/documents', {
+      as: 'ann',
+      body: { title: 'x'.repeat(201), type: 'text' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('BAD_MESSAGE');
     expect(res.json().error.message).toMatch(/^Bad body: title: /);
     expect(res.json().error.details).toMatchObject({ in: 'body', field: 'title' });
 
-    const type = await api.call('POST', '/api/v1/documents', { as: 'ann', body: { title: 'ok', type: 'markdown' } });
+    const type = await api.call('POST', '/api/v1/documents', {
+      as: 'ann',
+      body: { title: 'ok', type: 'markdown' },
+    });
     expect(type.json().error.details.field).toBe('type');
   });
 
@@ -67,7 +76,13 @@ describe('POST /api/v1/documents', () => {
     const id = await api.createDoc('ann', { title: 'Events' });
     await api.settle();
     expect(api.seen).toContainEqual(
-      expect.objectContaining({ type: 'doc.created', docId: id, docType: 'text', title: 'Events', ownerId: 'ann' }),
+      expect.objectContaining({
+        type: 'doc.created',
+        docId: id,
+        docType: 'text',
+        title: 'Events',
+        ownerId: 'ann',
+      }),
     );
   });
 });
@@ -77,7 +92,10 @@ describe('GET /api/v1/documents', () => {
     const mine = await api.createDoc('ann', { title: 'Mine' });
     const shared = await api.createDoc('bob', { title: 'Shared' });
     await api.createDoc('bob', { title: 'Private' });
-    await api.call('PUT', `/api/v1/documents/${shared}/permissions/ann`, { as: 'bob', body: { role: 'viewer' } });
+    await api.call('PUT', `/api/v1/documents/${shared}/permissions/ann`, {
+      as: 'bob',
+      body: { role: 'viewer' },
+    });
     const res = await api.call('GET', '/api/v1/documents', { as: 'ann' });
     expect(res.statusCode).toBe(200);
     const items = res.json().items as { id: string; role: string; title: string }[];
@@ -121,7 +139,10 @@ describe('GET /api/v1/documents', () => {
       expect(res.statusCode).toBe(400);
       expect(res.json().error.details).toMatchObject({ in: 'querystring', field: 'limit' });
     }
-    const forged = await api.call('GET', '/api/v1/documents', { as: 'ann', query: { after: 'not-a-cursor' } });
+    const forged = await api.call('GET', '/api/v1/documents', {
+      as: 'ann',
+      query: { after: 'not-a-cursor' },
+    });
     expect(forged.statusCode).toBe(400);
     expect(forged.json().error.code).toBe('BAD_MESSAGE');
   });
@@ -152,17 +173,28 @@ describe('PATCH /api/v1/documents/:id', () => {
     const byOwner = await api.call('PATCH', `/api/v1/documents/${id}`, { as: 'ann', body: { title: 'New' } });
     expect(byOwner.statusCode).toBe(200);
     expect(byOwner.json()).toMatchObject({ id, title: 'New', role: 'owner' });
-    const byEditor = await api.call('PATCH', `/api/v1/documents/${id}`, { as: 'ed', body: { title: '  Newer  ' } });
+    const byEditor = await api.call('PATCH', `/api/v1/documents/${id}`, {
+      as: 'ed',
+      body: { title: '  Newer  ' },
+    });
     expect(byEditor.json()).toMatchObject({ title: 'Newer', role: 'editor' });
     await api.settle();
-    expect(api.seen).toContainEqual(expect.objectContaining({ type: 'doc.renamed', docId: id, title: 'Newer' }));
+    expect(api.seen).toContainEqual(
+      expect.objectContaining({ type: 'doc.renamed', docId: id, title: 'Newer' }),
+    );
   });
 
   it('refuses a commenter or viewer with FORBIDDEN and keeps the title', async () => {
     const id = await api.createDoc('ann', { title: 'Kept' });
     for (const role of ['viewer', 'commenter']) {
-      await api.call('PUT', `/api/v1/documents/${id}/permissions/${role}-user`, { as: 'ann', body: { role } });
-      const res = await api.call('PATCH', `/api/v1/documents/${id}`, { as: `${role}-user`, body: { title: 'Mine now' } });
+      await api.call('PUT', `/api/v1/documents/${id}/permissions/${role}-user`, {
+        as: 'ann',
+        body: { role },
+      });
+      const res = await api.call('PATCH', `/api/v1/documents/${id}`, {
+        as: `${role}-user`,
+        body: { title: 'Mine now' },
+      });
       expect(res.statusCode).toBe(403);
       expect(res.json().error.code).toBe('FORBIDDEN');
     }

@@ -1,8 +1,20 @@
-import { InProcessEventBus, InProcessFanOut, MemoryDocStateStore, MemoryOpLog, MemorySnapshotStore } from '@tandem/adapters-memory';
 import type { PGlite } from '@electric-sql/pglite';
+import {
+  InProcessEventBus,
+  InProcessFanOut,
+  MemoryDocStateStore,
+  MemoryOpLog,
+  MemorySnapshotStore,
+} from '@tandem/adapters-memory';
 import { openPglite, PgliteMetadataStore, PgliteSearchIndex } from '@tandem/adapters-pglite';
 import { createTokenVerifier, signToken } from '@tandem/auth';
-import { CollabEngine, type DocBroadcast, type SubmitRequest, silentLog, type TandemEvent } from '@tandem/core';
+import {
+  CollabEngine,
+  type DocBroadcast,
+  type SubmitRequest,
+  silentLog,
+  type TandemEvent,
+} from '@tandem/core';
 import { silentLogger } from '@tandem/logging';
 import { Registry } from '@tandem/metrics';
 import { startSearchIndexer } from '@tandem/search-indexer';
@@ -66,7 +78,11 @@ export async function startApi(
     ...options,
   });
 
-  async function call(method: InjectOptions['method'], url: string, c: Call = {}): Promise<LightMyRequestResponse> {
+  async function call(
+    method: InjectOptions['method'],
+    url: string,
+    c: Call = {},
+  ): Promise<LightMyRequestResponse> {
     const token = c.token ?? (c.as ? await signToken(SECRET, { userId: c.as, name: c.as }) : undefined);
     return app.inject({
       method,
@@ -91,7 +107,14 @@ export async function startApi(
   /** Commits an op as a client would over the WebSocket. */
   async function edit(docId: string, userId: string, op: unknown): Promise<number> {
     const { version } = await engine.open(docId);
-    const req: SubmitRequest = { docId, userId, clientId: 'test-client-1', seq: ++seq, baseVersion: version, op };
+    const req: SubmitRequest = {
+      docId,
+      userId,
+      clientId: 'test-client-1',
+      seq: ++seq,
+      baseVersion: version,
+      op,
+    };
     return (await engine.submit(req)).version;
   }
 

@@ -23,14 +23,23 @@ describe('GET /api/v1/documents/:id/ops', () => {
     expect(res.statusCode).toBe(200);
     const { ops, next } = res.json();
     expect(ops.map((o: { version: number }) => o.version)).toEqual([1, 2, 3]);
-    expect(ops[0]).toMatchObject({ version: 1, op: [3, 'X'], author: 'ann', clientId: 'test-client-1', seq: 1 });
+    expect(ops[0]).toMatchObject({
+      version: 1,
+      op: [3, 'X'],
+      author: 'ann',
+      clientId: 'test-client-1',
+      seq: 1,
+    });
     expect(ops[0].ts).toEqual(expect.any(Number));
     expect(next).toBeNull();
   });
 
   it('returns the range from..to inclusive', async () => {
     const id = await threeEdits();
-    const res = await api.call('GET', `/api/v1/documents/${id}/ops`, { as: 'ann', query: { from: '2', to: '2' } });
+    const res = await api.call('GET', `/api/v1/documents/${id}/ops`, {
+      as: 'ann',
+      query: { from: '2', to: '2' },
+    });
     expect(res.json().ops.map((o: { version: number }) => o.version)).toEqual([2]);
     const tail = await api.call('GET', `/api/v1/documents/${id}/ops`, { as: 'ann', query: { from: '3' } });
     expect(tail.json().ops.map((o: { version: number }) => o.version)).toEqual([3]);
@@ -45,7 +54,7 @@ describe('GET /api/v1/documents/:id/ops', () => {
 
   it('refuses versions from the future with 409 VERSION_FUTURE', async () => {
     const id = await threeEdits();
-    for (const query of [{ to: '4' }, { from: '5' }, { from: '1', to: '99' }]) {
+    for (const query of [{ to: '4' }, { from: '5' }, { from: '1', to: '99' }] as Record<string, string>[]) {
       const res = await api.call('GET', `/api/v1/documents/${id}/ops`, { as: 'ann', query });
       expect(res.statusCode).toBe(409);
       expect(res.json().error).toMatchObject({ code: 'VERSION_FUTURE', details: { version: 3 } });
@@ -54,7 +63,10 @@ describe('GET /api/v1/documents/:id/ops', () => {
 
   it('refuses to below from, or from 0, naming the field', async () => {
     const id = await threeEdits();
-    const backwards = await api.call('GET', `/api/v1/documents/${id}/ops`, { as: 'ann', query: { from: '3', to: '2' } });
+    const backwards = await api.call('GET', `/api/v1/documents/${id}/ops`, {
+      as: 'ann',
+      query: { from: '3', to: '2' },
+    });
     expect(backwards.statusCode).toBe(400);
     expect(backwards.json().error.details.field).toBe('to');
     const zero = await api.call('GET', `/api/v1/documents/${id}/ops`, { as: 'ann', query: { from: '0' } });
@@ -72,7 +84,9 @@ describe('GET /api/v1/documents/:id/ops', () => {
       as: 'ann',
       query: { from: String(first.json().next) },
     });
-    expect(second.json().ops.map((o: { version: number }) => o.version)).toEqual([1001, 1002, 1003, 1004, 1005]);
+    expect(second.json().ops.map((o: { version: number }) => o.version)).toEqual([
+      1001, 1002, 1003, 1004, 1005,
+    ]);
     expect(second.json().next).toBeNull();
   });
 
@@ -115,7 +129,10 @@ describe('GET /api/v1/documents/:id/versions/:version', () => {
 describe('POST /api/v1/documents/:id/restore', () => {
   it('restores an old version as a new version: the content equals the old one', async () => {
     const id = await threeEdits();
-    const res = await api.call('POST', `/api/v1/documents/${id}/restore`, { as: 'ann', body: { targetVersion: 1 } });
+    const res = await api.call('POST', `/api/v1/documents/${id}/restore`, {
+      as: 'ann',
+      body: { targetVersion: 1 },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ version: 4 });
     const doc = await api.call('GET', `/api/v1/documents/${id}`, { as: 'ann' });
@@ -125,7 +142,13 @@ describe('POST /api/v1/documents/:id/restore', () => {
     expect(v3.json().content).toBe('abcXYZ');
     await api.settle();
     expect(api.seen).toContainEqual(
-      expect.objectContaining({ type: 'doc.restored', docId: id, targetVersion: 1, version: 4, userId: 'ann' }),
+      expect.objectContaining({
+        type: 'doc.restored',
+        docId: id,
+        targetVersion: 1,
+        version: 4,
+        userId: 'ann',
+      }),
     );
   });
 
@@ -149,16 +172,25 @@ describe('POST /api/v1/documents/:id/restore', () => {
     const id = await threeEdits();
     await api.call('PUT', `/api/v1/documents/${id}/permissions/vic`, { as: 'ann', body: { role: 'viewer' } });
     await api.call('PUT', `/api/v1/documents/${id}/permissions/ed`, { as: 'ann', body: { role: 'editor' } });
-    const denied = await api.call('POST', `/api/v1/documents/${id}/restore`, { as: 'vic', body: { targetVersion: 0 } });
+    const denied = await api.call('POST', `/api/v1/documents/${id}/restore`, {
+      as: 'vic',
+      body: { targetVersion: 0 },
+    });
     expect(denied.statusCode).toBe(403);
     expect((await api.call('GET', `/api/v1/documents/${id}`, { as: 'ann' })).json().version).toBe(3);
-    const allowed = await api.call('POST', `/api/v1/documents/${id}/restore`, { as: 'ed', body: { targetVersion: 0 } });
+    const allowed = await api.call('POST', `/api/v1/documents/${id}/restore`, {
+      as: 'ed',
+      body: { targetVersion: 0 },
+    });
     expect(allowed.json()).toEqual({ version: 4 });
   });
 
   it('refuses a target from the future with 409 and a missing target with 400', async () => {
     const id = await threeEdits();
-    const future = await api.call('POST', `/api/v1/documents/${id}/restore`, { as: 'ann', body: { targetVersion: 9 } });
+    const future = await api.call('POST', `/api/v1/documents/${id}/restore`, {
+      as: 'ann',
+      body: { targetVersion: 9 },
+    });
     expect(future.statusCode).toBe(409);
     expect(future.json().error.code).toBe('VERSION_FUTURE');
     const missing = await api.call('POST', `/api/v1/documents/${id}/restore`, { as: 'ann', body: {} });

@@ -28,18 +28,18 @@ describe('sharing a document', () => {
     expect(granted.statusCode).toBe(200);
     expect(granted.json()).toEqual({ userId: 'bob', role: 'viewer' });
     expect((await api.call('GET', `/api/v1/documents/${id}`, { as: 'bob' })).statusCode).toBe(200);
-    expect((await api.call('PATCH', `/api/v1/documents/${id}`, { as: 'bob', body: { title: 'x' } })).statusCode).toBe(
-      403,
-    );
+    expect(
+      (await api.call('PATCH', `/api/v1/documents/${id}`, { as: 'bob', body: { title: 'x' } })).statusCode,
+    ).toBe(403);
 
     await grant(id, 'bob', 'editor');
     expect(await permissions(id)).toEqual([
       { userId: 'ann', role: 'owner' },
       { userId: 'bob', role: 'editor' },
     ]);
-    expect((await api.call('PATCH', `/api/v1/documents/${id}`, { as: 'bob', body: { title: 'x' } })).statusCode).toBe(
-      200,
-    );
+    expect(
+      (await api.call('PATCH', `/api/v1/documents/${id}`, { as: 'bob', body: { title: 'x' } })).statusCode,
+    ).toBe(200);
 
     const revoked = await revoke(id, 'bob');
     expect(revoked.statusCode).toBe(204);
@@ -55,7 +55,9 @@ describe('sharing a document', () => {
     const list = await api.call('GET', `/api/v1/documents/${id}/permissions`, { as: 'cam' });
     expect(list.statusCode).toBe(200);
     expect(list.json()).toContainEqual({ userId: 'cam', role: 'commenter' });
-    expect((await api.call('GET', `/api/v1/documents/${id}/permissions`, { as: 'eve' })).statusCode).toBe(403);
+    expect((await api.call('GET', `/api/v1/documents/${id}/permissions`, { as: 'eve' })).statusCode).toBe(
+      403,
+    );
   });
 
   it('tells open sockets to re-check access and emits doc.permissions after every change', async () => {

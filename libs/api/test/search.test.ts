@@ -8,7 +8,10 @@ useApi((a) => {
 });
 
 async function search(as: string, q: string, limit?: number) {
-  const res = await api.call('GET', '/api/v1/search', { as, query: { q, ...(limit ? { limit: String(limit) } : {}) } });
+  const res = await api.call('GET', '/api/v1/search', {
+    as,
+    query: { q, ...(limit ? { limit: String(limit) } : {}) },
+  });
   expect(res.statusCode).toBe(200);
   return res.json().hits as { docId: string; title: string; snippet: string; score: number }[];
 }
@@ -19,7 +22,12 @@ describe('GET /api/v1/search', () => {
     await api.settle();
     const byContent = await search('ann', 'tomatoes');
     expect(byContent).toEqual([
-      { docId: id, title: 'Garden plan', snippet: expect.stringContaining('<mark>tomatoes</mark>'), score: expect.any(Number) },
+      {
+        docId: id,
+        title: 'Garden plan',
+        snippet: expect.stringContaining('<mark>tomatoes</mark>'),
+        score: expect.any(Number),
+      },
     ]);
     expect((await search('ann', 'garden')).map((h) => h.docId)).toEqual([id]);
   });
@@ -30,7 +38,10 @@ describe('GET /api/v1/search', () => {
     await api.settle();
     expect((await search('bob', 'recipe')).map((h) => h.docId)).toEqual([bobs]);
     expect(await search('eve', 'recipe')).toEqual([]);
-    await api.call('PUT', `/api/v1/documents/${anns}/permissions/bob`, { as: 'ann', body: { role: 'viewer' } });
+    await api.call('PUT', `/api/v1/documents/${anns}/permissions/bob`, {
+      as: 'ann',
+      body: { role: 'viewer' },
+    });
     expect((await search('bob', 'recipe')).map((h) => h.docId).sort()).toEqual([anns, bobs].sort());
   });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientId, DocId, OpPayload, Selection, Seq, Version } from './common.js';
 
 /** First message on a socket. The token is a short-lived JWT or ticket, never put in the URL. */

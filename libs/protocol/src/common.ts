@@ -1,5 +1,5 @@
 import { ERROR_CODES } from '@tandem/errors';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Bumped on any change that an older peer would misread; checked in the handshake. */
 export const PROTOCOL_VERSION = 1;

@@ -415,5 +415,9 @@ byId<HTMLFormElement>('share-form').addEventListener('submit', async (e) => {
 // ---------------------------------------------------------------- start
 
 window.addEventListener('hashchange', route);
+// Edits not yet acknowledged live only in this page; leaving it would drop them.
+window.addEventListener('beforeunload', (e) => {
+  if (openView?.doc.hasPendingOps) e.preventDefault();
+});
 showConnection('idle');
 route();

@@ -127,7 +127,8 @@ export function documentRoutes(app: ZodApp, deps: ApiDeps): void {
       const { title } = request.body;
       const renamed = await metadata.rename(doc.id, title);
       // Null: deleted between the check and the write.
-      if (!renamed) throw new TandemError('DOC_NOT_FOUND', `No document ${doc.id}`, { details: { docId: doc.id } });
+      if (!renamed)
+        throw new TandemError('DOC_NOT_FOUND', `No document ${doc.id}`, { details: { docId: doc.id } });
       engine.emit([{ type: 'doc.renamed', docId: doc.id, title, at: now() }]);
       return summary(renamed, role);
     },

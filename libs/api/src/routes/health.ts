@@ -5,8 +5,20 @@ import type { ZodApp } from './app.js';
 const tags = ['operations'];
 const Status = z.object({ status: z.enum(['ok', 'ready', 'not ready']) });
 
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/**
+ * Probes come every few seconds from the orchestrator and Prometheus: their routes log at
+ * warn at most, so each probe does not write two info lines. Never louder than the host's
+ * own level (a route's logLevel replaces it, it does not cap it).
+ */
+function probeLogLevel(hostLevel: string): string {
+  return LEVELS.indexOf(hostLevel) < LEVELS.indexOf('warn') ? 'warn' : hostLevel;
+}
+
 /** Probes for the orchestrator and the Prometheus endpoint; none needs a token. */
 export function healthRoutes(app: ZodApp, deps: ApiDeps): void {
+  const logLevel = probeLogLevel(app.log.level);
   app.get(
     '/healthz',
     {
@@ -15,7 +27,7 @@ export function healthRoutes(app: ZodApp, deps: ApiDeps): void {
         summary: 'Liveness: the process is up and answering',
         response: { 200: Status },
       },
-      logLevel: 'warn',
+      logLevel,
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -28,7 +40,7 @@ export function healthRoutes(app: ZodApp, deps: ApiDeps): void {
         summary: 'Readiness: 200 when the service can take traffic, 503 when not',
         response: { 200: Status, 503: Status },
       },
-      logLevel: 'warn',
+      logLevel,
     },
     async (request, reply) => {
       let ready = false;
@@ -45,7 +57,7 @@ export function healthRoutes(app: ZodApp, deps: ApiDeps): void {
     '/metrics',
     {
       schema: { tags, summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] },
-      logLevel: 'warn',
+      logLevel,
     },
     async (_request, reply) => {
       const text = await deps.registry.metrics();

@@ -114,11 +114,15 @@ export class CollabEngine implements CollabService {
     return (await this.load(docId)).type;
   }
 
-  /** Committed ops with after < version <= to (default: the latest). */
+  /**
+   * Committed ops with after < version <= to (default: the latest). Throws VERSION_FUTURE
+   * when `after` or `to` is above the current version: the caller claims a version the
+   * document does not have (a rejoin, a fetch or a cursor from the future).
+   */
   async opsSince(docId: string, after: number, to?: number): Promise<OpRecord[]> {
     const doc = await this.load(docId);
     const last = to ?? doc.version;
-    if (last > doc.version)
+    if (last > doc.version || after > doc.version)
       throw new TandemError('VERSION_FUTURE', `Document ${docId} is at version ${doc.version}`);
     if (after >= last) return [];
     const inMemory = doc.opsAfter(after);

@@ -8,6 +8,7 @@ import type { SubmitRequest, SubmitResult } from './live-doc.js';
  */
 export interface CollabService {
   open(docId: string): Promise<{ type: DocTypeName; version: number; snapshot: unknown }>;
+  /** Committed ops with after < version <= to; VERSION_FUTURE when `after` or `to` is above the current version. */
   opsSince(docId: string, after: number, to?: number): Promise<OpRecord[]>;
   submit(req: SubmitRequest): Promise<SubmitResult>;
   typeOf(docId: string): Promise<AnyDocType>;

@@ -32,7 +32,10 @@ export function colorOf(userId: string): string {
 export interface PresenceHubDeps {
   store: PresenceStore;
   fanOut: FanOut;
-  /** The document's type and the committed ops after a version, to bring each cursor up to date. */
+  /**
+   * The document's type and the committed ops after a version, to bring each cursor up to
+   * date; opsSince throws VERSION_FUTURE for a version above the document's.
+   */
   docs: {
     typeOf(docId: string): Promise<AnyDocType>;
     opsSince(docId: string, after: number): Promise<OpRecord[]>;
@@ -68,8 +71,13 @@ export class PresenceHub {
     this.timer.unref?.();
   }
 
-  /** Validates and records a selection; throws BAD_MESSAGE for a cursor the document's type does not accept. */
+  /**
+   * Validates and records a selection; throws BAD_MESSAGE for a cursor the document's type
+   * does not accept, and VERSION_FUTURE for a version the document does not have yet (its
+   * batch would announce that version, and every client would fetch it, be refused and reset).
+   */
   async update(entry: PresenceEntry): Promise<void> {
+    await this.deps.docs.opsSince(entry.docId, entry.version);
     if (entry.selection) {
       const type = await this.deps.docs.typeOf(entry.docId);
       type.checkCursor(entry.selection.anchor);
