@@ -1,5 +1,5 @@
-import { isTandemError, TandemError } from '@tandem/errors';
 import { conflictNotice } from '@tandem/core';
+import { isTandemError, TandemError } from '@tandem/errors';
 import { type AnyDocType, type Conflict, getDocType, validateOp } from '@tandem/ot';
 import {
   type ClientMessage,

@@ -59,7 +59,15 @@ export async function startEmbedded(config: StandaloneConfig, log: Logger): Prom
   const fanOut = new InProcessFanOut();
   const events = new InProcessEventBus();
   const engine = new CollabEngine(
-    { state: new MemoryDocStateStore(), opLog, snapshots, fanOut, events, log, observer: engineMetrics(registry) },
+    {
+      state: new MemoryDocStateStore(),
+      opLog,
+      snapshots,
+      fanOut,
+      events,
+      log,
+      observer: engineMetrics(registry),
+    },
     { dropStateOnUnload: true },
   );
   const presence = new PresenceHub({ store: new MemoryPresenceStore(), fanOut, docs: engine, log });

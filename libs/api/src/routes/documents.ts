@@ -151,10 +151,11 @@ export function documentRoutes(app: ZodApp, deps: ApiDeps): void {
       const { userId } = callerOf(request);
       const { doc } = await authorize(metadata, request.params.id, userId, 'own');
       // Metadata first: from here on nobody can open it, so forget() cannot be undone by
-      // a join racing the delete.
+      // a join racing the delete. The event next, because emit() only queues it and
+      // cannot fail, so a broadcast failing in forget() does not lose it.
       await metadata.remove(doc.id);
-      await engine.forget(doc.id);
       engine.emit([{ type: 'doc.deleted', docId: doc.id, at: now() }]);
+      await engine.forget(doc.id);
       return reply.status(204).send(null);
     },
   );

@@ -15,13 +15,13 @@ export function permissionRoutes(app: ZodApp, deps: ApiDeps): void {
   const now = deps.now ?? Date.now;
 
   /**
-   * After the store has the new role: open sockets re-check their access at once (a
-   * revoked viewer stops receiving ops now, not at its next message), then the event
-   * for the derived views.
+   * After the store has the new role: the event for the derived views (queued, so it
+   * cannot fail), then open sockets re-check their access at once, so a revoked viewer
+   * stops receiving ops now rather than at its next message.
    */
   async function changed(docId: string, userId: string, role: Role | null): Promise<void> {
-    await fanOut.publish(docId, { kind: 'permissions' });
     engine.emit([{ type: 'doc.permissions', docId, userId, role, at: now() }]);
+    await fanOut.publish(docId, { kind: 'permissions' });
   }
 
   /** The owner's own role is fixed: a document always has exactly one owner. */
