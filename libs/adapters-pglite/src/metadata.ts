@@ -34,7 +34,12 @@ const DOC_COLUMNS = 'd.id, d.title, d.type, d.owner_id, d.created_at, d.updated_
 export class PgliteMetadataStore implements MetadataStore {
   constructor(private readonly db: SqlClient) {}
 
-  async create(doc: { id: string; title: string; type: DocTypeName; ownerId: string }): Promise<DocumentMeta> {
+  async create(doc: {
+    id: string;
+    title: string;
+    type: DocTypeName;
+    ownerId: string;
+  }): Promise<DocumentMeta> {
     checkTitle(doc.title);
     const now = new Date();
     const { rows } = await this.db.query<DocRow>(
@@ -134,7 +139,9 @@ export class PgliteMetadataStore implements MetadataStore {
     if (role === 'owner') {
       // owner_id names the one owner; a second 'owner' row would be an owner whose role
       // anyone with sharing rights could take away again.
-      throw new TandemError('BAD_MESSAGE', "the 'owner' role cannot be granted", { details: { docId, userId } });
+      throw new TandemError('BAD_MESSAGE', "the 'owner' role cannot be granted", {
+        details: { docId, userId },
+      });
     }
     // One statement: the write happens only if the document exists, is not deleted and
     // userId is not its owner; the owner_id it returns tells the caller which case it was.
@@ -157,7 +164,9 @@ export class PgliteMetadataStore implements MetadataStore {
       throw new TandemError('DOC_NOT_FOUND', `document ${docId} does not exist`, { details: { docId } });
     }
     if (ownerId === userId) {
-      throw new TandemError('FORBIDDEN', "the owner's role cannot be changed", { details: { docId, userId } });
+      throw new TandemError('FORBIDDEN', "the owner's role cannot be changed", {
+        details: { docId, userId },
+      });
     }
   }
 

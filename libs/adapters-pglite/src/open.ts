@@ -3,9 +3,27 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { TandemError } from '@tandem/errors';
 import { runMigrations } from '@tandem/sql-migrations';
+import { fsyncingNodeFs, fsyncStartParams } from './fsync.js';
 
 /** The lock file inside a data directory: the id of the process that has it open. */
 export const LOCK_FILE = 'tandem.lock';
+
+export interface OpenPgliteOptions {
+  /**
+   * Whether Postgres fsyncs (on-disk only; default true).
+   *
+   * true: a commit is on disk before it resolves, so an acknowledged op survives the
+   * machine losing power, not only the process dying. Costs one fsync per commit: about
+   * 4 ms on the development machine's disk, which the commit pipeline amortizes by
+   * appending the ops that queued meanwhile as one batch.
+   *
+   * false: PGlite's own setting (Postgres runs with -F). A commit is handed to the OS
+   * before it resolves, which survives a process kill but not a power loss or kernel
+   * crash, after which the directory may not even open (a checkpoint without fsync can
+   * drop WAL the data files still needed). For tests and throwaway data.
+   */
+  fsync?: boolean;
+}
 
 /**
  * Opens the embedded database: in memory when `dataDir` is undefined (tests), otherwise
@@ -13,23 +31,21 @@ export const LOCK_FILE = 'tandem.lock';
  *
  * One PGlite instance is one Postgres session: share it between the stores of a process.
  * A directory is opened by one instance at a time, which a lock file enforces (see
- * lockDataDir); close() releases it.
- *
- * Durability (docs/decisions.md, "Embedded storage (PGlite)"): on Node, PGlite hands every
- * write to the operating system before the statement resolves, so a resolved append
- * survives the process being killed. It never fsyncs, so it may not survive the machine
- * losing power.
+ * lockDataDir); close() releases it. Durability: see OpenPgliteOptions.fsync and
+ * docs/decisions.md, "Embedded storage (PGlite)".
  */
-export async function openPglite(dataDir?: string): Promise<PGlite> {
-  if (dataDir === undefined) return migrated(await PGlite.create({ relaxedDurability: false }));
+export async function openPglite(dataDir?: string, options: OpenPgliteOptions = {}): Promise<PGlite> {
+  if (dataDir === undefined) return migrated(await PGlite.create());
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const release = lockDataDir(dir);
   let db: PGlite;
   try {
-    // relaxedDurability: false is the default, stated because the op log depends on it:
-    // a query resolves only after its writes were handed to the filesystem.
-    db = await PGlite.create({ dataDir: dir, relaxedDurability: false });
+    db = await PGlite.create(
+      options.fsync === false
+        ? { dataDir: dir }
+        : { dataDir: dir, fs: fsyncingNodeFs(dir), startParams: fsyncStartParams() },
+    );
   } catch (err) {
     release();
     throw err;

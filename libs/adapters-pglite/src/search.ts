@@ -89,7 +89,7 @@ function truncate(content: string): string {
 
 /** Removes what Postgres text cannot hold (U+0000) and the two snippet markers. */
 function clean(text: string): string {
-  return text.replace(/[\u0000-\u0002]/g, ' ');
+  return text.replaceAll('\u0000', ' ').replaceAll(START, ' ').replaceAll(STOP, ' ');
 }
 
 function markMatches(headline: string): string {

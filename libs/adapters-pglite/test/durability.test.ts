@@ -44,7 +44,10 @@ describe('PGlite on disk', () => {
 
     const second = await openPglite(dir);
     try {
-      expect((await new PgliteOpLog(second).read('doc-1', 1)).map((r) => r.op)).toEqual([[0, 'héllo 👋'], 'nul\u0000']);
+      expect((await new PgliteOpLog(second).read('doc-1', 1)).map((r) => r.op)).toEqual([
+        [0, 'héllo 👋'],
+        'nul\u0000',
+      ]);
       expect((await new PgliteSnapshotStore(second).latest('doc-1'))?.data).toBe('héllo 👋');
       expect(await new PgliteMetadataStore(second).roleOf('doc-1', 'u1')).toBe('owner');
       const hits = await new PgliteSearchIndex(second).search('durable', { userId: 'u1', limit: 5 });
@@ -71,38 +74,66 @@ describe('PGlite on disk', () => {
     await second.close();
   });
 
-  // The contract's durability rule: an op is acknowledged once append() resolved, so an
-  // append that resolved must survive the process dying at any moment after it.
-  it('keeps every append that resolved before the process was killed with SIGKILL', { timeout: 180_000 }, async () => {
-    const dir = tempDir();
-    const docId = 'doc-killed';
-    // Rounds with different batch sizes and kill points; each child continues the log
-    // where the previous one was killed.
-    for (const [batchSize, killAfter] of [
-      [1, 40],
-      [10, 25],
-      [1, 3],
-      [100, 5],
+  it('runs Postgres with fsync on by default, and off when asked', async () => {
+    for (const [options, expected] of [
+      [{}, 'on'],
+      [{ fsync: false }, 'off'],
     ] as const) {
-      const { reported, pid } = await appendUntilKilled(dir, docId, batchSize, killAfter);
-      expect(reported.length).toBeGreaterThanOrEqual(killAfter);
-      // The dead child's lock is still there, and is taken over.
-      expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(String(pid));
-
-      const db = await openPglite(dir);
+      const db = await openPglite(tempDir(), options);
       try {
-        const log = new PgliteOpLog(db);
-        const latest = await log.latestVersion(docId);
-        expect(latest).toBeGreaterThanOrEqual(Math.max(...reported));
-        const records = await log.read(docId, 1);
-        // Gapless from 1: no batch was half stored.
-        expect(records.map((r) => r.version)).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
-        for (const record of records) expect(record.op).toEqual([record.version, `op ${record.version} 👋`]);
+        const { rows } = await db.query<{ fsync: string }>('SELECT current_setting($1) AS fsync', ['fsync']);
+        expect(rows[0]?.fsync).toBe(expected);
+        // PGlite internals: the fsync that NODEFS lacks is installed only when asked.
+        const nodefs = (db.Module as unknown as { NODEFS: { stream_ops: { fsync?: unknown } } }).NODEFS;
+        expect(typeof nodefs.stream_ops.fsync).toBe(expected === 'on' ? 'function' : 'undefined');
       } finally {
         await db.close();
       }
     }
   });
+
+  // The contract's durability rule: an op is acknowledged once append() resolved, so an
+  // append that resolved must survive the process dying at any moment after it.
+  it.each([
+    ['fsync', true],
+    ['no-fsync', false],
+  ] as const)(
+    'keeps every append that resolved before the process was killed with SIGKILL (%s)',
+    {
+      timeout: 180_000,
+    },
+    async (mode, fsync) => {
+      const dir = tempDir();
+      const docId = 'doc-killed';
+      // Rounds with different batch sizes and kill points; each child continues the log
+      // where the previous one was killed.
+      for (const [batchSize, killAfter] of [
+        [1, 40],
+        [10, 25],
+        [1, 3],
+        [100, 5],
+      ] as const) {
+        const { reported, pid } = await appendUntilKilled(dir, docId, batchSize, killAfter, mode);
+        expect(reported.length).toBeGreaterThanOrEqual(killAfter);
+        // The dead child's lock is still there, and is taken over.
+        expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(String(pid));
+
+        const db = await openPglite(dir, { fsync });
+        try {
+          const log = new PgliteOpLog(db);
+          const latest = await log.latestVersion(docId);
+          expect(latest).toBeGreaterThanOrEqual(Math.max(...reported));
+          const records = await log.read(docId, 1);
+          // Gapless from 1: no batch was half stored.
+          expect(records.map((r) => r.version)).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
+          for (const record of records)
+            expect(record.op).toEqual([record.version, `op ${record.version} 👋`]);
+        } finally {
+          await db.close();
+        }
+      }
+    },
+  );
 });
 
 /**
@@ -115,10 +146,11 @@ async function appendUntilKilled(
   docId: string,
   batchSize: number,
   killAfter: number,
+  mode: 'fsync' | 'no-fsync',
 ): Promise<{ reported: number[]; pid: number }> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=@tandem/source', '--import', 'tsx', childScript, dir, docId, String(batchSize)],
+    ['--conditions=@tandem/source', '--import', 'tsx', childScript, dir, docId, String(batchSize), mode],
     { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

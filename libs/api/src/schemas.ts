@@ -1,10 +1,9 @@
-import { ERROR_CODES } from '@tandem/errors';
-import { CommittedOp, DocId, DocTypeName, Role, UserId, Version } from '@tandem/protocol';
+import { CommittedOp, DocId, DocTypeName, ErrorCode, Role, UserId, Version } from '@tandem/protocol';
 import { z } from 'zod';
 
 /**
- * The REST API's requests and responses. The protocol's schemas (DocId, Role, DocTypeName,
- * Version, CommittedOp) are reused as they are, so a document id or a role means the same
+ * The REST API's requests and responses. The protocol's schemas (DocId, UserId, Role, DocTypeName,
+ * Version, CommittedOp, ErrorCode) are reused as they are, so a document id or a role means the same
  * over REST as over the WebSocket. The same zod objects validate requests, encode
  * responses (fastify-type-provider-zod) and become the OpenAPI document.
  */
@@ -15,7 +14,7 @@ export const MAX_OPS_PER_PAGE = 1000;
 export const ErrorResponse = z
   .object({
     error: z.object({
-      code: z.enum(ERROR_CODES),
+      code: ErrorCode,
       message: z.string(),
       retryable: z.boolean().describe('true when the same request may succeed later (see Retry-After)'),
       details: z.record(z.string(), z.unknown()).optional(),

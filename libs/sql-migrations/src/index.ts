@@ -42,7 +42,10 @@ interface AppliedRow {
  * An applied file whose content has changed since is refused (INTERNAL): the database
  * would silently differ from what the file says. Fix it with a new migration instead.
  */
-export async function runMigrations(db: MigrationExecutor, dir: string = DEFAULT_MIGRATIONS_DIR): Promise<string[]> {
+export async function runMigrations(
+  db: MigrationExecutor,
+  dir: string = DEFAULT_MIGRATIONS_DIR,
+): Promise<string[]> {
   const files = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort();
   await db.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
   try {

@@ -41,7 +41,14 @@ describe('runMigrations', () => {
     expect(expected).toContain('0001_init.sql');
     expect(await runMigrations(db)).toEqual(expected);
     expect(await tables()).toEqual(
-      expect.arrayContaining(['documents', 'op_log', 'permissions', 'schema_migrations', 'search_docs', 'snapshots']),
+      expect.arrayContaining([
+        'documents',
+        'op_log',
+        'permissions',
+        'schema_migrations',
+        'search_docs',
+        'snapshots',
+      ]),
     );
   });
 
@@ -86,7 +93,9 @@ describe('runMigrations', () => {
       (await db.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'")).rows.length;
     await runMigrations(db, migrationsDir({ '0001_a.sql': 'CREATE TABLE a (n int);' }));
     expect(await advisoryLocks()).toBe(0);
-    await runMigrations(db, migrationsDir({ '0001_a.sql': 'SELECT no_such_function();' })).catch(() => undefined);
+    await runMigrations(db, migrationsDir({ '0001_a.sql': 'SELECT no_such_function();' })).catch(
+      () => undefined,
+    );
     expect(await advisoryLocks()).toBe(0);
   });
 });

@@ -334,23 +334,48 @@ export function randomClientId(): string {
 // ---------------------------------------------------------------------------
 // SDK clients
 
+/** `ws`, calling `onSend` with every message a client sends (to record what went over the wire). */
+function recordingWebSocket(onSend: (data: string) => void): typeof WebSocket {
+  return class RecordingWebSocket extends WebSocket {
+    override send(data: any, options?: any, cb?: any): void {
+      onSend(String(data));
+      super.send(data, options, cb);
+    }
+  };
+}
+
+export interface LiveClientOptions {
+  label?: string;
+  /** Called with every raw message the client sends. */
+  onSend?: (data: string) => void;
+}
+
 /** A TandemClient on its own socket, with a fast reconnect (tests do not wait for real backoff). */
 export class LiveClient {
   readonly client: TandemClient;
+  readonly label: string;
   private stopSocket: (() => void) | null = null;
+  private readonly Ctor: typeof WebSocket;
 
   constructor(
     private url: string,
     token: string,
-    readonly label = '',
+    options: LiveClientOptions | string = {},
   ) {
+    const opts = typeof options === 'string' ? { label: options } : options;
+    this.label = opts.label ?? '';
+    this.Ctor = opts.onSend ? recordingWebSocket(opts.onSend) : WebSocket;
     this.client = new TandemClient({ token, doc: { undo: false } });
   }
 
   connect(url = this.url): this {
     this.url = url;
     this.stopSocket?.();
-    this.stopSocket = connectWebSocket(this.client, url, { WebSocket, minDelayMs: 25, maxDelayMs: 250 });
+    this.stopSocket = connectWebSocket(this.client, url, {
+      WebSocket: this.Ctor,
+      minDelayMs: 25,
+      maxDelayMs: 250,
+    });
     return this;
   }
 

@@ -1,3 +1,4 @@
+import type { LogLevel } from 'fastify';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
 import type { ZodApp } from './app.js';
@@ -5,15 +6,16 @@ import type { ZodApp } from './app.js';
 const tags = ['operations'];
 const Status = z.object({ status: z.enum(['ok', 'ready', 'not ready']) });
 
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /**
  * Probes come every few seconds from the orchestrator and Prometheus: their routes log at
  * warn at most, so each probe does not write two info lines. Never louder than the host's
  * own level (a route's logLevel replaces it, it does not cap it).
  */
-function probeLogLevel(hostLevel: string): string {
-  return LEVELS.indexOf(hostLevel) < LEVELS.indexOf('warn') ? 'warn' : hostLevel;
+function probeLogLevel(hostLevel: string): LogLevel {
+  const host = LEVELS.find((level) => level === hostLevel) ?? 'info';
+  return LEVELS.indexOf(host) < LEVELS.indexOf('warn') ? 'warn' : host;
 }
 
 /** Probes for the orchestrator and the Prometheus endpoint; none needs a token. */

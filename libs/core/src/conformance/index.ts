@@ -4,11 +4,12 @@
  * '@tandem/core/conformance' by test files only, so vitest is a peer dependency of
  * @tandem/core used by this entry alone.
  */
-export { type MetadataStoreFixture, metadataStoreConformance } from './metadata.js';
-export { type OpLogFixture, opLogConformance } from './op-log.js';
-export { type SearchIndexFixture, searchIndexConformance } from './search.js';
-export { type SnapshotStoreFixture, snapshotStoreConformance } from './snapshots.js';
+
 export { type DocStateStoreFixture, docStateStoreConformance } from './doc-state.js';
 export { type EventBusFixture, eventBusConformance } from './event-bus.js';
 export { type FanOutFixture, fanOutConformance } from './fan-out.js';
+export { type MetadataStoreFixture, metadataStoreConformance } from './metadata.js';
+export { type OpLogFixture, opLogConformance } from './op-log.js';
 export { type PresenceStoreFixture, presenceStoreConformance } from './presence.js';
+export { type SearchIndexFixture, searchIndexConformance } from './search.js';
+export { type SnapshotStoreFixture, snapshotStoreConformance } from './snapshots.js';

@@ -120,7 +120,11 @@ export function searchIndexConformance(name: string, factory: () => Promise<Sear
 
     it('escapes the HTML of the document text in the snippet, so only the marks are markup', async () => {
       const owner = uniqueId('user');
-      await add(owner, 'Unsafe', 'x < y & "z" <img src=a onerror=alert(1)> <script>steal()</script> zucchini');
+      await add(
+        owner,
+        'Unsafe',
+        'x < y & "z" <img src=a onerror=alert(1)> <script>steal()</script> zucchini',
+      );
       const [hit] = await search('zucchini', owner);
       expect(hit?.snippet).toContain('<mark>zucchini</mark>');
       expect(hit?.snippet.replaceAll('<mark>', '').replaceAll('</mark>', '')).not.toMatch(/[<>]/);

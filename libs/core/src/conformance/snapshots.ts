@@ -77,7 +77,9 @@ export function snapshotStoreConformance(name: string, factory: () => Promise<Sn
         docId: uniqueId(),
         version: 3,
         type: 'json1',
-        data: { board: { cards: [{ title: 'Plan', done: false, n: 1.25, tags: [] }], empty: {}, none: null } },
+        data: {
+          board: { cards: [{ title: 'Plan', done: false, n: 1.25, tags: [] }], empty: {}, none: null },
+        },
       };
       for (const snapshot of [plain, rich, json]) {
         await store().put(snapshot);
