@@ -60,21 +60,26 @@ function installFsync(mod: ModuleInternals): void {
   const realPath = nodefs.realPath.bind(nodefs);
   nodefs.stream_ops.fsync = (stream) => {
     try {
-      if (stream.nfd !== undefined) {
-        fsyncSync(stream.nfd);
-      } else {
-        // NODEFS opens no host descriptor for a directory; Postgres fsyncs directories so
-        // that a renamed or created file's entry is durable too.
-        const fd = openSync(realPath(stream.node), 'r');
-        try {
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-      }
+      if (stream.nfd !== undefined) fsyncSync(stream.nfd);
+      else syncDirectory(realPath(stream.node));
       return 0;
     } catch {
       throw new ErrnoError(EIO);
     }
   };
+}
+
+/**
+ * NODEFS opens no host descriptor for a directory, but Postgres fsyncs directories so that
+ * a created or renamed file's entry is durable too. Windows cannot open a directory for
+ * syncing (NTFS journals the entry itself), as Postgres knows on a native build.
+ */
+function syncDirectory(path: string): void {
+  if (process.platform === 'win32') return;
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

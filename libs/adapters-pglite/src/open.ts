@@ -50,6 +50,7 @@ export async function openPglite(dataDir?: string, options: OpenPgliteOptions = 
     release();
     throw err;
   }
+  // PGlite has no close hook, and the lock must go with the instance that holds it.
   const close = db.close.bind(db);
   db.close = async () => {
     try {

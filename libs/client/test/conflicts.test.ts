@@ -43,7 +43,7 @@ describe('json1 write conflicts', () => {
           {
             kind: 'drop-collision',
             description: expect.stringContaining('/title'),
-            first: { userId: 'alice', version: 1 },
+            first: { userId: 'alice', clientId: alice.clientId, version: 1 },
             later: { userId: 'bob', clientId: bob.clientId, seq: 1 },
             kept: 'first',
             op: ['title', { i: 'Bob plan' }],

@@ -21,7 +21,13 @@ process.once('exit', () => {
 export function forkScript(script: string, env: Record<string, string> = {}): ChildProcess {
   const child = fork(resolvePath(LOAD_TESTS_DIR, 'src', script), [], {
     cwd: LOAD_TESTS_DIR,
-    execArgv: ['--import', 'tsx', '--conditions=@tandem/source'],
+    // LOAD_SERVER_NODE_ARGS adds Node flags to the server, e.g. `--cpu-prof` or `--trace-gc`.
+    execArgv: [
+      '--import',
+      'tsx',
+      '--conditions=@tandem/source',
+      ...(process.env.LOAD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

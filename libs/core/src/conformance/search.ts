@@ -123,11 +123,15 @@ export function searchIndexConformance(name: string, factory: () => Promise<Sear
       await add(
         owner,
         'Unsafe',
-        'x < y & "z" <img src=a onerror=alert(1)> <script>steal()</script> zucchini',
+        'when a < b && c > d, the zucchini <3 is "<i>ok</i>" & <img src=x onerror=alert(1)>',
       );
       const [hit] = await search('zucchini', owner);
       expect(hit?.snippet).toContain('<mark>zucchini</mark>');
-      expect(hit?.snippet.replaceAll('<mark>', '').replaceAll('</mark>', '')).not.toMatch(/[<>]/);
+      const text = hit?.snippet.replaceAll('<mark>', '').replaceAll('</mark>', '') ?? '';
+      expect(text).not.toMatch(/[<>]/);
+      // Every & starts an entity: the text is HTML-escaped, not merely stripped of tags.
+      expect(text).not.toMatch(/&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[\da-f]+);)/i);
+      expect(text).toMatch(/&lt;|&#0*60;|&#x0*3c;/i);
     });
 
     it('finds nothing for a query without words', async () => {
