@@ -1,4 +1,4 @@
-import type { ClientSeq, OpLog, OpRecord } from '@tandem/core';
+import { assertSameOps, type ClientSeq, type OpLog, type OpRecord } from '@tandem/core';
 
 /** An op log in memory: for tests and simulations of the pipeline, never for data anyone keeps. */
 export class MemoryOpLog implements OpLog {
@@ -10,7 +10,9 @@ export class MemoryOpLog implements OpLog {
       log = new Map();
       this.docs.set(docId, log);
     }
+    const existing = records.flatMap((r) => log.get(r.version) ?? []);
     for (const r of records) if (!log.has(r.version)) log.set(r.version, structuredClone(r));
+    assertSameOps(docId, records, existing);
   }
 
   async read(docId: string, from: number, to = Number.POSITIVE_INFINITY): Promise<OpRecord[]> {

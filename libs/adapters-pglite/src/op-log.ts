@@ -1,4 +1,4 @@
-import type { ClientSeq, OpLog, OpRecord } from '@tandem/core';
+import { assertSameOps, type ClientSeq, type OpLog, type OpRecord } from '@tandem/core';
 import { type SqlClient, toNumber } from './sql.js';
 
 interface OpRow {
@@ -28,12 +28,13 @@ export class PgliteOpLog implements OpLog {
 
   async append(docId: string, records: readonly OpRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.db.query(
+    const { rows: inserted } = await this.db.query<{ version: number | string }>(
       `INSERT INTO op_log (doc_id, version, op, author, client_id, seq, ts)
        SELECT $1, r.version, r.op::json, r.author, r.client_id, r.seq, r.ts
        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
          AS r (version, op, author, client_id, seq, ts)
-       ON CONFLICT (doc_id, version) DO NOTHING`,
+       ON CONFLICT (doc_id, version) DO NOTHING
+       RETURNING version`,
       [
         docId,
         records.map((r) => r.version),
@@ -43,6 +44,22 @@ export class PgliteOpLog implements OpLog {
         records.map((r) => r.seq),
         records.map((r) => r.ts),
       ],
+    );
+    if (inserted.length === records.length) return;
+    const stored = new Set(inserted.map((r) => toNumber(r.version)));
+    const existing = records.filter((r) => !stored.has(r.version));
+    const { rows } = await this.db.query<{
+      version: number | string;
+      client_id: string;
+      seq: number | string;
+    }>('SELECT version, client_id, seq FROM op_log WHERE doc_id = $1 AND version = ANY($2::bigint[])', [
+      docId,
+      existing.map((r) => r.version),
+    ]);
+    assertSameOps(
+      docId,
+      existing,
+      rows.map((r) => ({ version: toNumber(r.version), clientId: r.client_id, seq: toNumber(r.seq) })),
     );
   }
 

@@ -3,5 +3,11 @@ export type { CollabService } from './engine/collab-service.js';
 export { conflictNotice } from './engine/conflict-notice.js';
 export type { SubmitRequest, SubmitResult } from './engine/live-doc.js';
 export { type EngineObserver, type Log, noopObserver, silentLog } from './engine/observer.js';
-export { colorOf, PRESENCE_COLORS, PresenceHub, type PresenceHubDeps, type PresenceHubOptions } from './engine/presence-hub.js';
+export {
+  colorOf,
+  PRESENCE_COLORS,
+  PresenceHub,
+  type PresenceHubDeps,
+  type PresenceHubOptions,
+} from './engine/presence-hub.js';
 export * from './ports/index.js';

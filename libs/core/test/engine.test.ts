@@ -186,6 +186,17 @@ describe('the commit pipeline', () => {
     expect((await second.engine.open('d')).snapshot).toBe('a');
   });
 
+  it('with a state store that came back older than the op log, reseeds it from the log and goes on', async () => {
+    const first = setup();
+    await first.engine.initDocument('d', 'text', '');
+    for (let i = 1; i <= 3; i++) await first.engine.submit(op({ seq: i, baseVersion: i - 1, op: ['x'] }));
+    const stale = new MemoryDocStateStore();
+    await stale.commit('d', 0, await first.opLog.read('d', 1, 1));
+    const second = setup({ opLog: first.opLog, snapshots: first.snapshots, state: stale });
+    expect(await second.engine.submit(op({ seq: 4, baseVersion: 3, op: ['y'] }))).toEqual({ version: 4, duplicate: false });
+    expect(await stale.head('d')).toBe(4);
+  });
+
   it('two processes that both think they own a document cannot fork it', async () => {
     const a = setup();
     const b = setup({ opLog: a.opLog, snapshots: a.snapshots, state: a.state });

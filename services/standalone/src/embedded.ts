@@ -49,7 +49,7 @@ async function authSecret(config: StandaloneConfig): Promise<string> {
 export async function startEmbedded(config: StandaloneConfig, log: Logger): Promise<EmbeddedTandem> {
   await mkdir(config.DATA_DIR, { recursive: true });
   const secret = await authSecret(config);
-  const db = await openPglite(config.DATA_DIR);
+  const db = await openPglite(join(config.DATA_DIR, 'pg'));
   const registry = createRegistry({ service: 'standalone' });
 
   const opLog = new PgliteOpLog(db);

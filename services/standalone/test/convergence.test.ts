@@ -61,7 +61,9 @@ describe('convergence: many clients on many documents', () => {
       for (const e of editors) {
         const live = new LiveClient(server.wsUrl, e.token, `${e.userId}@${d.type}`).connect();
         const doc = live.open(d.id);
-        doc.on('ack', ({ seq, version }) => acks.push({ clientId: live.client.clientId, docId: d.id, seq, version }));
+        doc.on('ack', ({ seq, version }) =>
+          acks.push({ clientId: live.client.clientId, docId: d.id, seq, version }),
+        );
         doc.on('reset', ({ error }) => problems.push(`${live.label} reset: ${error.code} ${error.message}`));
         doc.on('error', (error) => {
           if (!error.retryable) problems.push(`${live.label} error: ${error.code} ${error.message}`);

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { ClientDoc } from '@tandem/client';
 import { Random, seedFromEnv } from '@tandem/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import {
   checkLog,
   freePort,
   LiveClient,
+  ROOT,
   replay,
   sleep,
   TEST_SECRET,
@@ -19,7 +19,6 @@ import {
   wsUrlOf,
 } from './helpers.js';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 /**
@@ -243,7 +242,11 @@ describe('crash: SIGKILL under load, restart on the same data', () => {
     // The clients keep editing while the server is down, then it comes back on the same data.
     await sleep(300);
     child = await ChildServer.start(port, dataDir);
-    await waitFor(() => tracked.every((t) => t.live.client.state === 'connected'), 'every client to reconnect', 30_000);
+    await waitFor(
+      () => tracked.every((t) => t.live.client.state === 'connected'),
+      'every client to reconnect',
+      30_000,
+    );
     await sleep(500);
     loading = false;
     await load;
@@ -257,7 +260,10 @@ describe('crash: SIGKILL under load, restart on the same data', () => {
       for (const d of docs) {
         const mine = tracked.filter((t) => t.docId === d.id);
         const server = await api.getDoc(owner.token, d.id);
-        await waitFor(() => mine.every((t) => t.doc.version === server.version), `clients of ${d.kind} to catch up`);
+        await waitFor(
+          () => mine.every((t) => t.doc.version === server.version),
+          `clients of ${d.kind} to catch up`,
+        );
         for (const t of mine) expect(t.doc.data, t.live.label).toEqual(server.content);
 
         const log: CommittedRecord[] = await api.allOps(owner.token, d.id);
@@ -286,12 +292,18 @@ describe('crash: SIGKILL under load, restart on the same data', () => {
         }
 
         // Every marker typed is in the document once, and in the log once: nothing lost, nothing doubled.
-        const submitted = [markersIn(plain(d.kind, type.create(d.initial)))[0] as string, ...mine.flatMap((t) => t.submitted)];
+        const submitted = [
+          markersIn(plain(d.kind, type.create(d.initial)))[0] as string,
+          ...mine.flatMap((t) => t.submitted),
+        ];
         expect(sorted(markersIn(plain(d.kind, server.content)))).toEqual(sorted(submitted));
         expect(sorted(log.flatMap((r) => insertedMarkers(d.kind, r.op)))).toEqual(sorted(submitted.slice(1)));
       }
       for (const { t, seq } of unackedAtKill) {
-        expect(t.acks.filter((a) => a.seq === seq && !a.beforeKill), `${t.live.label} seq ${seq}`).toHaveLength(1);
+        expect(
+          t.acks.filter((a) => a.seq === seq && !a.beforeKill),
+          `${t.live.label} seq ${seq}`,
+        ).toHaveLength(1);
       }
     } catch (err) {
       console.log(`server output:\n${child.output.join('')}`);

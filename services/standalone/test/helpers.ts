@@ -3,10 +3,13 @@
  * 127.0.0.1 (in process, PGlite in a fresh temp dir, port 0), its REST API over real
  * HTTP, raw WebSockets for protocol-level tests and TandemClients for editor-level ones.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openPglite } from '@tandem/adapters-pglite';
 import { type ClientDoc, connectWebSocket, TandemClient } from '@tandem/client';
 import { loadConfig } from '@tandem/config';
 import { silentLogger } from '@tandem/logging';
@@ -36,8 +39,72 @@ export async function waitFor(
   }
 }
 
+/** The repository's root. */
+export const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
+
+/**
+ * A key for the database schema: a hash of the migrations and the PGlite adapter (and
+ * PGlite's version), so a template made before either changed is never used.
+ */
+async function schemaKey(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const dir of ['libs/sql-migrations/src', 'libs/adapters-pglite/src']) {
+    const names = (await readdir(join(ROOT, dir), { recursive: true })).sort();
+    for (const name of names) {
+      const path = join(ROOT, dir, name);
+      if ((await stat(path)).isFile()) hash.update(name).update(await readFile(path));
+    }
+  }
+  const pglite = join(ROOT, 'libs/adapters-pglite/node_modules/@electric-sql/pglite/package.json');
+  hash.update(await readFile(pglite).catch(() => Buffer.from('')));
+  return hash.digest('hex').slice(0, 16);
+}
+
+const TEMPLATE_PREFIX = 'tandem-e2e-pglite-';
+const TEMPLATE_READY = 'e2e-template-ready';
+let template: Promise<string> | undefined;
+
+/**
+ * A migrated, closed PGlite data directory to copy: creating a database takes seconds
+ * (initdb in WebAssembly, then the migrations), copying one a fraction of that. Made once
+ * per schema and shared by the test files (each runs in its own worker), in the temp dir.
+ */
+function templateDir(): Promise<string> {
+  template ??= (async () => {
+    const dir = join(tmpdir(), `${TEMPLATE_PREFIX}${await schemaKey()}`);
+    if (
+      await stat(join(dir, TEMPLATE_READY)).then(
+        () => true,
+        () => false,
+      )
+    )
+      return dir;
+    const staging = await mkdtemp(join(tmpdir(), 'tandem-e2e-staging-'));
+    const db = await openPglite(staging);
+    await db.close();
+    await writeFile(join(staging, TEMPLATE_READY), '');
+    try {
+      await rename(staging, dir);
+      // Templates of older schemas are of no further use.
+      for (const name of await readdir(tmpdir())) {
+        const old = join(tmpdir(), name);
+        if (name.startsWith(TEMPLATE_PREFIX) && old !== dir) await rm(old, { recursive: true, force: true });
+      }
+    } catch {
+      // Another worker made it first.
+      await rm(staging, { recursive: true, force: true });
+    }
+    return dir;
+  })();
+  return template;
+}
+
+/** A fresh data directory holding an empty, migrated database. */
 export async function tempDataDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'tandem-e2e-'));
+  const dir = await mkdtemp(join(tmpdir(), 'tandem-e2e-'));
+  await cp(await templateDir(), dir, { recursive: true });
+  await rm(join(dir, TEMPLATE_READY));
+  return dir;
 }
 
 /** A TCP port that was free a moment ago (for a child process that must keep it across restarts). */
@@ -99,7 +166,14 @@ export function wsUrlOf(httpUrl: string): string {
 // ---------------------------------------------------------------------------
 // REST
 
-export interface HttpResult<T = any> {
+/**
+ * Parsed JSON from the server. Loosely typed on purpose: these tests read the wire as it
+ * is, and their assertions are the type check.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type Json = any;
+
+export interface HttpResult<T = Json> {
   status: number;
   body: T;
 }
@@ -123,7 +197,7 @@ export interface CommittedRecord {
 export class Api {
   constructor(readonly base: string) {}
 
-  async request<T = any>(
+  async request<T = Json>(
     method: string,
     path: string,
     options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
@@ -146,7 +220,7 @@ export class Api {
     return { status: res.status, body: body as T };
   }
 
-  private async ok<T = any>(
+  private async ok<T = Json>(
     method: string,
     path: string,
     options: { token?: string; body?: unknown } = {},
@@ -154,7 +228,9 @@ export class Api {
   ): Promise<T> {
     const res = await this.request<T>(method, path, options);
     if (res.status !== expected) {
-      throw new Error(`${method} ${path}: expected ${expected}, got ${res.status} ${JSON.stringify(res.body)}`);
+      throw new Error(
+        `${method} ${path}: expected ${expected}, got ${res.status} ${JSON.stringify(res.body)}`,
+      );
     }
     return res.body;
   }
@@ -173,7 +249,12 @@ export class Api {
     return body.id;
   }
 
-  grant(token: string, docId: string, userId: string, role: 'editor' | 'commenter' | 'viewer'): Promise<unknown> {
+  grant(
+    token: string,
+    docId: string,
+    userId: string,
+    role: 'editor' | 'commenter' | 'viewer',
+  ): Promise<unknown> {
     return this.ok('PUT', `/api/v1/documents/${docId}/permissions/${userId}`, { token, body: { role } });
   }
 
@@ -206,7 +287,7 @@ export class Api {
 // Raw WebSocket
 
 /** A message from the server, as parsed JSON (the tests check the wire, not the SDK). */
-export type Msg = { type: string; [key: string]: any };
+export type Msg = { type: string; [key: string]: Json };
 
 /**
  * A raw `ws` socket that records everything the server sends, for tests that speak the
@@ -337,7 +418,7 @@ export function randomClientId(): string {
 /** `ws`, calling `onSend` with every message a client sends (to record what went over the wire). */
 function recordingWebSocket(onSend: (data: string) => void): typeof WebSocket {
   return class RecordingWebSocket extends WebSocket {
-    override send(data: any, options?: any, cb?: any): void {
+    override send(data: Json, options?: Json, cb?: Json): void {
       onSend(String(data));
       super.send(data, options, cb);
     }

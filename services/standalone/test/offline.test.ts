@@ -57,7 +57,8 @@ describe('offline editing', () => {
     const docA = a.open(docId);
     const docB = b.open(docId);
     const resets: string[] = [];
-    for (const d of [docA, docB]) d.on('reset', ({ error }) => resets.push(`${error.code}: ${error.message}`));
+    for (const d of [docA, docB])
+      d.on('reset', ({ error }) => resets.push(`${error.code}: ${error.message}`));
     try {
       await waitFor(() => docA.isReady && docB.isReady, 'both clients to join');
 

@@ -1,4 +1,4 @@
-import type { Redirect } from '@tandem/protocol';
+import type { TandemClientEvents } from '@tandem/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LiveClient, RawSocket, startTestServer, type TestServer, waitFor } from './helpers.js';
 
@@ -29,7 +29,7 @@ describe('graceful shutdown', () => {
 
     // And an SDK client, which reports the redirect as an event.
     const live = new LiveClient(server.wsUrl, owner.token).connect();
-    const redirects: Redirect[] = [];
+    const redirects: Parameters<TandemClientEvents['redirect']>[0][] = [];
     live.client.on('redirect', (r) => redirects.push(r));
     const doc = live.open(docId);
     await waitFor(() => doc.isReady, 'the SDK client to join');

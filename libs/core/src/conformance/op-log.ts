@@ -90,17 +90,28 @@ export function opLogConformance(name: string, factory: () => Promise<OpLogFixtu
       expect(read.map((r) => r.op)).toEqual([json1, delta, null]);
     });
 
-    it('keeps the first write of a version when the same versions are appended again', async () => {
+    it('keeps the first write of a version when the same ops are appended again (a repair)', async () => {
       const doc = uniqueId('doc');
       const first = ops(1, 3);
       await log().append(doc, first);
       await log().append(doc, first);
-      // A repair resends 2..3 (here with a different op, which must not replace the stored one) and adds 4.
-      await log().append(doc, [op(2, { op: 'changed' }), op(3, { op: 'changed' }), op(4)]);
+      await log().append(doc, [...ops(2, 3), op(4)]);
       const read = await log().read(doc, 1);
       expect(read.map((r) => r.version)).toEqual([1, 2, 3, 4]);
       expect(read.slice(0, 3)).toEqual(first);
       expect(await log().latestVersion(doc)).toBe(4);
+    });
+
+    it('refuses a different op at a stored version as a fork, keeping the stored one and storing the rest', async () => {
+      const doc = uniqueId('doc');
+      const first = ops(1, 2);
+      await log().append(doc, first);
+      await expect(log().append(doc, [op(2, { clientId: 'someone-else' }), op(3)])).rejects.toMatchObject({
+        code: 'INTERNAL',
+      });
+      const read = await log().read(doc, 1);
+      expect(read.slice(0, 2)).toEqual(first);
+      expect(read.map((r) => r.version)).toEqual([1, 2, 3]);
     });
 
     it('does nothing on an empty append', async () => {

@@ -259,7 +259,9 @@ export class CollabEngine implements CollabService {
    */
   private async syncWithState(doc: LiveDoc): Promise<void> {
     let head = await this.deps.state.head(doc.id);
-    if (head === null) {
+    if (head === null || head < doc.version) {
+      // The state store lost the document, or came back from a backup older than the
+      // durable log: the op log is the truth, so the store is seeded from it again.
       await this.deps.state.seed(doc.id, doc.version, doc.recent, doc.seqs);
       head = (await this.deps.state.head(doc.id)) ?? doc.version;
     }
