@@ -19,6 +19,9 @@ import {
  * The server runs with OPS_PER_SECOND=1 and MAX_DOCS_PER_SOCKET=2, so that the rate and
  * document limits are reachable; every other case uses its own socket (its own token
  * bucket, whose burst of 200 the case stays far below) and at most two documents.
+ *
+ * Errors answering an op carry its `seq`, and errors about a document its `docId`, so
+ * each case waits for exactly the answer to what it sent.
  */
 const MAX_DOCS = 2;
 
@@ -219,6 +222,19 @@ describe('bad input is refused with its error code and changes nothing', () => {
           ws.op(docId, 1, version, [1, 'z']);
           expect(await ws.error(docId)).toMatchObject({ code: 'NOT_JOINED', seq: 1 });
         });
+        ws.close();
+      });
+
+      it('a fetch beyond the current version → VERSION_FUTURE', async () => {
+        const ws = await editor();
+        const { version } = await api.getDoc(owner.token, docId);
+        await unchanged(async () => {
+          ws.send({ type: 'fetch', docId, from: 1, to: version + 3 });
+          expect(await ws.error(docId)).toMatchObject({ code: 'VERSION_FUTURE', docId });
+          ws.send({ type: 'fetch', docId, from: version + 4 });
+          expect(await ws.error(docId)).toMatchObject({ code: 'VERSION_FUTURE', docId });
+        });
+        expect(ws.all((m) => m.type === 'catchup')).toEqual([]);
         ws.close();
       });
 

@@ -20,7 +20,7 @@ import {
  */
 const DOC_TYPES = ['text', 'rich-text', 'json1', 'text'] as const;
 const CLIENTS_PER_DOC = 4;
-const OPS_PER_CLIENT = 30;
+const OPS_PER_CLIENT = 40;
 
 describe('convergence: many clients on many documents', () => {
   let server: TestServer;
@@ -104,6 +104,7 @@ describe('convergence: many clients on many documents', () => {
         for (const c of mine) expect(c.doc.data, `${c.live.label}, seed ${seed}`).toEqual(server_.content);
 
         const log: CommittedRecord[] = await api.allOps(owner.token, d.id);
+        console.log(`convergence: the ${d.type} document ends at version ${server_.version}`);
         expect(log.length, `${d.type} op log length, seed ${seed}`).toBe(server_.version);
         expect(checkLog(log), `seed ${seed}`).toEqual([]);
         expect(replay(type, d.initial, log), `${d.type} replay of the op log, seed ${seed}`).toEqual(

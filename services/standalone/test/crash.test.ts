@@ -82,16 +82,27 @@ class ChildServer {
     return child;
   }
 
-  /** SIGKILL to the whole process group; resolves when the process is gone. */
+  /**
+   * SIGKILL to the whole process group; resolves when every process of it is gone. tsx
+   * runs the server in a child of its own, which is reaped by init, not by us: until then
+   * it is a zombie, and the data directory's lock (libs/adapters-pglite open.ts) still
+   * counts it as alive, so a restart must wait for it like a supervisor waits for a dead
+   * process before starting a new one.
+   */
   async kill(): Promise<void> {
-    if (this.proc.exitCode === null && this.proc.signalCode === null && this.proc.pid !== undefined) {
+    const pid = this.proc.pid;
+    if (pid === undefined) return;
+    const groupExists = () => {
       try {
-        process.kill(-this.proc.pid, 'SIGKILL');
+        process.kill(-pid, 0);
+        return true;
       } catch {
-        // already gone
+        return false;
       }
-    }
+    };
+    if (groupExists()) process.kill(-pid, 'SIGKILL');
     await this.exited;
+    await waitFor(() => !groupExists(), 'the killed server’s processes to be reaped', 20_000, 20);
   }
 }
 
@@ -180,33 +191,27 @@ describe('crash: SIGKILL under load, restart on the same data', () => {
     let killed = false;
     const tracked: Tracked[] = [];
     for (const d of docs) {
-      for (const [i, e] of editors.entries()) {
-        const t: Tracked = {
-          kind: d.kind,
-          docId: d.id,
-          sent: new Map(),
-          acks: [],
-          submitted: [],
-          problems: [],
-        } as unknown as Tracked;
-        t.live = new LiveClient(wsUrlOf(url), e.token, {
+      for (const e of editors) {
+        const sent = new Map<number, string[]>();
+        const problems: string[] = [];
+        const live = new LiveClient(wsUrlOf(url), e.token, {
           label: `${e.userId}@${d.kind}`,
           onSend: (data) => {
             const m = JSON.parse(data) as { type: string; seq?: number; op?: unknown };
             if (m.type !== 'op' || m.seq === undefined) return;
             const markers = insertedMarkers(d.kind, m.op);
-            const before = t.sent.get(m.seq);
+            const before = sent.get(m.seq);
             if (before && JSON.stringify(sorted(before)) !== JSON.stringify(sorted(markers)))
-              t.problems.push(`seq ${m.seq} resent with other content`);
-            t.sent.set(m.seq, markers);
+              problems.push(`seq ${m.seq} resent with other content`);
+            sent.set(m.seq, markers);
           },
         }).connect();
-        clients.push(t.live);
-        t.doc = t.live.open(d.id);
-        t.doc.on('ack', ({ seq, version }) => t.acks.push({ seq, version, beforeKill: !killed }));
-        t.doc.on('reset', ({ error }) => t.problems.push(`reset: ${error.code} ${error.message}`));
+        clients.push(live);
+        const doc = live.open(d.id);
+        const t: Tracked = { live, doc, kind: d.kind, docId: d.id, sent, acks: [], submitted: [], problems };
+        doc.on('ack', ({ seq, version }) => t.acks.push({ seq, version, beforeKill: !killed }));
+        doc.on('reset', ({ error }) => problems.push(`reset: ${error.code} ${error.message}`));
         tracked.push(t);
-        void i;
       }
     }
     await waitFor(() => tracked.every((t) => t.doc.isReady), 'every client to join', 20_000);

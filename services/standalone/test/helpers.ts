@@ -99,11 +99,17 @@ function templateDir(): Promise<string> {
   return template;
 }
 
-/** A fresh data directory holding an empty, migrated database. */
+/** Where startEmbedded keeps its PGlite database inside DATA_DIR (src/embedded.ts). */
+const PG_SUBDIR = 'pg';
+
+/**
+ * A fresh DATA_DIR holding an empty, migrated database. (Should the server keep its
+ * database elsewhere, it creates a new one there: slower, never wrong.)
+ */
 export async function tempDataDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'tandem-e2e-'));
-  await cp(await templateDir(), dir, { recursive: true });
-  await rm(join(dir, TEMPLATE_READY));
+  await cp(await templateDir(), join(dir, PG_SUBDIR), { recursive: true });
+  await rm(join(dir, PG_SUBDIR, TEMPLATE_READY));
   return dir;
 }
 
