@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DocStateStore } from '../ports/doc-state.js';
 import type { ClientSeq, OpRecord } from '../ports/op-record.js';
+import { suiteFixture } from './suite-fixture.js';
 
 export interface DocStateStoreFixture {
   store: DocStateStore;
@@ -24,17 +25,8 @@ function records(from: number, to: number, clientId = 'client-a'): OpRecord[] {
 /** The behaviours every DocStateStore adapter must have; the commit is the system's serialization point. */
 export function docStateStoreConformance(name: string, factory: () => Promise<DocStateStoreFixture>): void {
   describe(`DocStateStore conformance: ${name}`, () => {
-    let fixture: DocStateStoreFixture | undefined;
-    const store = (): DocStateStore => {
-      if (!fixture) throw new Error('the doc state fixture did not start');
-      return fixture.store;
-    };
-    beforeAll(async () => {
-      fixture = await factory();
-    });
-    afterAll(async () => {
-      await fixture?.close();
-    });
+    const fixture = suiteFixture('doc state', factory);
+    const store = (): DocStateStore => fixture().store;
 
     it('knows nothing of a document it was never given', async () => {
       const doc = uniqueId('doc');

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventBus, TandemEvent } from '../ports/events.js';
+import { suiteFixture } from './suite-fixture.js';
 
 export interface EventBusFixture {
   bus: EventBus;
@@ -28,17 +29,8 @@ const renamed = (docId: string, n: number): TandemEvent => ({
 /** The behaviours every EventBus adapter must have. */
 export function eventBusConformance(name: string, factory: () => Promise<EventBusFixture>): void {
   describe(`EventBus conformance: ${name}`, () => {
-    let fixture: EventBusFixture | undefined;
-    const bus = (): EventBus => {
-      if (!fixture) throw new Error('the event bus fixture did not start');
-      return fixture.bus;
-    };
-    beforeAll(async () => {
-      fixture = await factory();
-    }, 60_000);
-    afterAll(async () => {
-      await fixture?.close();
-    });
+    const fixture = suiteFixture('event bus', factory, 60_000);
+    const bus = (): EventBus => fixture().bus;
 
     it('delivers every event of a document to a group, in order', async () => {
       const doc = uniqueId('doc');

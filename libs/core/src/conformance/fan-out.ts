@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DocBroadcast, FanOut } from '../ports/fan-out.js';
+import { suiteFixture } from './suite-fixture.js';
 
 export interface FanOutFixture {
   fanOut: FanOut;
@@ -28,17 +29,8 @@ const op = (version: number): DocBroadcast => ({
 /** The behaviours every FanOut adapter must have. */
 export function fanOutConformance(name: string, factory: () => Promise<FanOutFixture>): void {
   describe(`FanOut conformance: ${name}`, () => {
-    let fixture: FanOutFixture | undefined;
-    const f = (): FanOutFixture => {
-      if (!fixture) throw new Error('the fan-out fixture did not start');
-      return fixture;
-    };
-    beforeAll(async () => {
-      fixture = await factory();
-    });
-    afterAll(async () => {
-      await fixture?.close();
-    });
+    const fixture = suiteFixture('fan-out', factory);
+    const f = (): FanOutFixture => fixture();
 
     it('delivers a document’s messages to its subscribers, in publish order', async () => {
       const doc = uniqueId();

@@ -1,7 +1,8 @@
 import { type ErrorCode, isTandemError } from '@tandem/errors';
 import type { DocTypeName } from '@tandem/ot';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DocumentMeta, MetadataStore } from '../ports/metadata.js';
+import { suiteFixture } from './suite-fixture.js';
 
 /** What a metadata store adapter's test gives the suite: a ready store, and how to release it. */
 export interface MetadataStoreFixture {
@@ -16,20 +17,10 @@ export interface MetadataStoreFixture {
  */
 export function metadataStoreConformance(name: string, factory: () => Promise<MetadataStoreFixture>): void {
   describe(`MetadataStore conformance: ${name}`, () => {
-    let fixture: MetadataStoreFixture | undefined;
-    const store = (): MetadataStore => {
-      if (!fixture) throw new Error('the metadata store fixture did not start');
-      return fixture.store;
-    };
+    const fixture = suiteFixture('metadata store', factory);
+    const store = (): MetadataStore => fixture().store;
     const create = (ownerId: string, fields: { title?: string; type?: DocTypeName } = {}) =>
       store().create({ id: uniqueId('doc'), title: 'Untitled', type: 'text', ownerId, ...fields });
-
-    beforeAll(async () => {
-      fixture = await factory();
-    });
-    afterAll(async () => {
-      await fixture?.close();
-    });
 
     describe('documents', () => {
       it('creates a document and returns it as get() does', async () => {

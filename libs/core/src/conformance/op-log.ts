@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OpLog } from '../ports/op-log.js';
 import type { OpRecord } from '../ports/op-record.js';
+import { suiteFixture } from './suite-fixture.js';
 
 /** What an op log adapter's test gives the suite: a ready store, and how to release it. */
 export interface OpLogFixture {
@@ -15,18 +16,8 @@ export interface OpLogFixture {
  */
 export function opLogConformance(name: string, factory: () => Promise<OpLogFixture>): void {
   describe(`OpLog conformance: ${name}`, () => {
-    let fixture: OpLogFixture | undefined;
-    const log = (): OpLog => {
-      if (!fixture) throw new Error('the op log fixture did not start');
-      return fixture.store;
-    };
-
-    beforeAll(async () => {
-      fixture = await factory();
-    });
-    afterAll(async () => {
-      await fixture?.close();
-    });
+    const fixture = suiteFixture('op log', factory);
+    const log = (): OpLog => fixture().store;
 
     it('knows nothing of a document that has no ops', async () => {
       const doc = uniqueId('doc');

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PresenceEntry, PresenceStore } from '../ports/presence.js';
+import { suiteFixture } from './suite-fixture.js';
 
 export interface PresenceStoreFixture {
   store: PresenceStore;
@@ -21,17 +22,8 @@ const entry = (docId: string, clientId: string, at: number): PresenceEntry => ({
 /** The behaviours every PresenceStore adapter must have. */
 export function presenceStoreConformance(name: string, factory: () => Promise<PresenceStoreFixture>): void {
   describe(`PresenceStore conformance: ${name}`, () => {
-    let fixture: PresenceStoreFixture | undefined;
-    const store = (): PresenceStore => {
-      if (!fixture) throw new Error('the presence fixture did not start');
-      return fixture.store;
-    };
-    beforeAll(async () => {
-      fixture = await factory();
-    });
-    afterAll(async () => {
-      await fixture?.close();
-    });
+    const fixture = suiteFixture('presence', factory);
+    const store = (): PresenceStore => fixture().store;
 
     it('keeps the latest entry per client of a document', async () => {
       const doc = uniqueId();

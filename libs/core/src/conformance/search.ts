@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MetadataStore } from '../ports/metadata.js';
 import type { SearchHit, SearchIndex } from '../ports/search.js';
+import { suiteFixture } from './suite-fixture.js';
 
 /**
  * What a search adapter's test gives the suite. Search filters by permissions, so the
@@ -25,11 +26,8 @@ export interface SearchIndexFixture {
  */
 export function searchIndexConformance(name: string, factory: () => Promise<SearchIndexFixture>): void {
   describe(`SearchIndex conformance: ${name}`, () => {
-    let fixture: SearchIndexFixture | undefined;
-    const current = (): SearchIndexFixture => {
-      if (!fixture) throw new Error('the search fixture did not start');
-      return fixture;
-    };
+    const fixture = suiteFixture('search', factory);
+    const current = (): SearchIndexFixture => fixture();
 
     /** Creates a document owned by `owner` and indexes it. */
     const add = async (owner: string, title: string, content: string): Promise<string> => {
@@ -43,13 +41,6 @@ export function searchIndexConformance(name: string, factory: () => Promise<Sear
       return current().index.search(query, { userId, limit });
     };
     const ids = (hits: SearchHit[]) => hits.map((hit) => hit.docId);
-
-    beforeAll(async () => {
-      fixture = await factory();
-    });
-    afterAll(async () => {
-      await fixture?.close();
-    });
 
     it('finds a document by a word of its content, with its id, title and a positive score', async () => {
       const owner = uniqueId('user');

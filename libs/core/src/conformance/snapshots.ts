@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SnapshotStore, StoredSnapshot } from '../ports/snapshots.js';
+import { suiteFixture } from './suite-fixture.js';
 
 /** What a snapshot store adapter's test gives the suite: a ready store, and how to release it. */
 export interface SnapshotStoreFixture {
@@ -13,18 +14,8 @@ export interface SnapshotStoreFixture {
  */
 export function snapshotStoreConformance(name: string, factory: () => Promise<SnapshotStoreFixture>): void {
   describe(`SnapshotStore conformance: ${name}`, () => {
-    let fixture: SnapshotStoreFixture | undefined;
-    const store = (): SnapshotStore => {
-      if (!fixture) throw new Error('the snapshot store fixture did not start');
-      return fixture.store;
-    };
-
-    beforeAll(async () => {
-      fixture = await factory();
-    });
-    afterAll(async () => {
-      await fixture?.close();
-    });
+    const fixture = suiteFixture('snapshot store', factory);
+    const store = (): SnapshotStore => fixture().store;
 
     it('has no snapshot of a document it was never given', async () => {
       const doc = uniqueId();
