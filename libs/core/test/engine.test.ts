@@ -193,7 +193,10 @@ describe('the commit pipeline', () => {
     const stale = new MemoryDocStateStore();
     await stale.commit('d', 0, await first.opLog.read('d', 1, 1));
     const second = setup({ opLog: first.opLog, snapshots: first.snapshots, state: stale });
-    expect(await second.engine.submit(op({ seq: 4, baseVersion: 3, op: ['y'] }))).toEqual({ version: 4, duplicate: false });
+    expect(await second.engine.submit(op({ seq: 4, baseVersion: 3, op: ['y'] }))).toEqual({
+      version: 4,
+      duplicate: false,
+    });
     expect(await stale.head('d')).toBe(4);
   });
 

@@ -33,7 +33,11 @@ export function engineMetrics(registry: Registry) {
     help: 'Events waiting to be published (the broker is slow or down when this grows)',
     registers: [registry],
   });
-  const live = new Gauge({ name: 'tandem_live_documents', help: 'Documents loaded in memory', registers: [registry] });
+  const live = new Gauge({
+    name: 'tandem_live_documents',
+    help: 'Documents loaded in memory',
+    registers: [registry],
+  });
   return {
     batchCommitted(ops: number, seconds: number) {
       committed.inc(ops);

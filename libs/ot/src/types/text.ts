@@ -171,7 +171,8 @@ function diff(before: string, after: string): TextOp {
   }
   // Never cut a surrogate pair in half at either edge of the changed region.
   if (splitsSurrogatePair(before, start) || splitsSurrogatePair(after, start)) start--;
-  if (splitsSurrogatePair(before, before.length - end) || splitsSurrogatePair(after, after.length - end)) end--;
+  if (splitsSurrogatePair(before, before.length - end) || splitsSurrogatePair(after, after.length - end))
+    end--;
   const removed = before.slice(start, before.length - end);
   const inserted = after.slice(start, after.length - end);
   const op: TextOp = [];
