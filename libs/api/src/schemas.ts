@@ -41,6 +41,9 @@ export const DocParams = z.object({ id: DocId });
 export const Title = z.string().trim().min(1).max(200).describe('1-200 characters, trimmed');
 
 export const CreateDocumentBody = z.object({
+  id: DocId.optional().describe(
+    'The id to create it under (1-128 of A-Z a-z 0-9 _ -), for clients that name documents themselves; 400 if it is taken. Omitted: a random id.',
+  ),
   title: Title,
   type: DocTypeName,
   content: z

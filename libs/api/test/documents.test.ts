@@ -44,6 +44,20 @@ describe('POST /api/v1/documents', () => {
     expect(ids.size).toBe(3);
   });
 
+  it('creates under an id the client chose, and refuses a taken id without touching its document', async () => {
+    const body = { id: 'board-2026', title: 'Board', type: 'text', content: 'first' };
+    const res = await api.call('POST', '/api/v1/documents', { as: 'ann', body });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().id).toBe('board-2026');
+    const again = await api.call('POST', '/api/v1/documents', {
+      as: 'bob',
+      body: { ...body, content: 'second' },
+    });
+    expect(again.statusCode).toBe(400);
+    const read = await api.call('GET', '/api/v1/documents/board-2026', { as: 'ann' });
+    expect(read.json()).toMatchObject({ content: 'first', ownerId: 'ann' });
+  });
+
   it('refuses content that is not valid for the type with SNAPSHOT_INVALID and creates nothing', async () => {
     const res = await api.call('POST', '/api/v1/documents', {
       as: 'ann',

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DocumentMeta } from '@tandem/core';
 import { TandemError } from '@tandem/errors';
+import { getDocType } from '@tandem/ot';
 import type { Role } from '@tandem/protocol';
 import { authorize } from '../access.js';
 import { callerOf } from '../auth.js';
@@ -58,13 +59,18 @@ export function documentRoutes(app: ZodApp, deps: ApiDeps): void {
     async (request, reply) => {
       const { userId } = callerOf(request);
       const { title, type, content } = request.body;
-      const id = newDocId();
-      // Content first: invalid content (SNAPSHOT_INVALID) must leave no document behind,
-      // and a document listed before its content existed would fail to open. If the
-      // metadata write fails after this, the orphan snapshot is unreachable (no role on
-      // it) and harmless.
-      await engine.initDocument(id, type, content);
+      const id = request.body.id ?? newDocId();
+      // The content is checked before anything is stored (SNAPSHOT_INVALID leaves nothing
+      // behind), the id is claimed by the metadata row (a taken id stores nothing), and
+      // only then is version 0 written; if that write fails the row is removed again.
+      getDocType(type).create(content);
       const doc = await metadata.create({ id, title, type, ownerId: userId });
+      try {
+        await engine.initDocument(id, type, content);
+      } catch (err) {
+        await metadata.remove(id).catch(() => {});
+        throw err;
+      }
       engine.emit([{ type: 'doc.created', docId: id, docType: type, title, ownerId: userId, at: now() }]);
       return reply.status(201).send({ ...summary(doc, 'owner'), version: 0 });
     },
