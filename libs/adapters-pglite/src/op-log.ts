@@ -15,7 +15,8 @@ interface OpRow {
  *
  * append() writes a whole batch in one INSERT … SELECT FROM unnest(arrays): one statement
  * is one transaction, so a batch is stored entirely or not at all, and its cost is one
- * round trip and one commit (one WAL flush) whatever its size. The commit pipeline
+ * round trip and one commit (one WAL flush) whatever its size; appends of other documents
+ * that arrive meanwhile join the next statement (group commit). The commit pipeline
  * batches the ops that arrive while a commit is in flight, so this is what keeps the
  * commit rate from being bounded by the log's commit latency.
  *
@@ -23,41 +24,95 @@ interface OpRow {
  * it was written (key order included) and a NUL character in a text op is stored, which
  * jsonb would refuse.
  */
+interface PendingAppend {
+  docId: string;
+  records: readonly OpRecord[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 export class PgliteOpLog implements OpLog {
+  /** Appends that arrived while a write was in progress: the next write takes them all. */
+  private queue: PendingAppend[] = [];
+  private writing = false;
+
   constructor(private readonly db: SqlClient) {}
 
-  async append(docId: string, records: readonly OpRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const { rows: inserted } = await this.db.query<{ version: number | string }>(
+  /**
+   * Group commit: PGlite runs one statement at a time and every commit costs a WAL flush,
+   * so appends from many documents that arrive while a write is in progress are written
+   * together by the next one (one statement, one flush). No append waits for a timer:
+   * a lone append is written at once.
+   */
+  append(docId: string, records: readonly OpRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ docId, records, resolve, reject });
+      if (!this.writing) void this.writeQueued();
+    });
+  }
+
+  private async writeQueued(): Promise<void> {
+    this.writing = true;
+    while (this.queue.length > 0) {
+      const group = this.queue;
+      this.queue = [];
+      try {
+        const inserted = await this.insert(group);
+        await Promise.all(
+          group.map(async (a) => {
+            try {
+              await this.checkExisting(a, inserted);
+              a.resolve();
+            } catch (err) {
+              a.reject(err);
+            }
+          }),
+        );
+      } catch (err) {
+        for (const a of group) a.reject(err);
+      }
+    }
+    this.writing = false;
+  }
+
+  /** Inserts every record of the group in one statement; returns the (docId, version) pairs it stored. */
+  private async insert(group: readonly PendingAppend[]): Promise<Set<string>> {
+    const rows = group.flatMap((a) => a.records.map((r) => ({ docId: a.docId, r })));
+    const { rows: inserted } = await this.db.query<{ doc_id: string; version: number | string }>(
       `INSERT INTO op_log (doc_id, version, op, author, client_id, seq, ts)
-       SELECT $1, r.version, r.op::json, r.author, r.client_id, r.seq, r.ts
-       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
-         AS r (version, op, author, client_id, seq, ts)
+       SELECT r.doc_id, r.version, r.op::json, r.author, r.client_id, r.seq, r.ts
+       FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
+         AS r (doc_id, version, op, author, client_id, seq, ts)
        ON CONFLICT (doc_id, version) DO NOTHING
-       RETURNING version`,
+       RETURNING doc_id, version`,
       [
-        docId,
-        records.map((r) => r.version),
-        records.map((r) => JSON.stringify(r.op)),
-        records.map((r) => r.author),
-        records.map((r) => r.clientId),
-        records.map((r) => r.seq),
-        records.map((r) => r.ts),
+        rows.map((x) => x.docId),
+        rows.map((x) => x.r.version),
+        rows.map((x) => JSON.stringify(x.r.op)),
+        rows.map((x) => x.r.author),
+        rows.map((x) => x.r.clientId),
+        rows.map((x) => x.r.seq),
+        rows.map((x) => x.r.ts),
       ],
     );
-    if (inserted.length === records.length) return;
-    const stored = new Set(inserted.map((r) => toNumber(r.version)));
-    const existing = records.filter((r) => !stored.has(r.version));
+    return new Set(inserted.map((x) => `${x.doc_id}\u0000${toNumber(x.version)}`));
+  }
+
+  /** Versions of an append that were already stored must hold the same ops (else: a fork). */
+  private async checkExisting(a: PendingAppend, inserted: Set<string>): Promise<void> {
+    const existing = a.records.filter((r) => !inserted.has(`${a.docId}\u0000${r.version}`));
+    if (existing.length === 0) return;
     const { rows } = await this.db.query<{
       version: number | string;
       client_id: string;
       seq: number | string;
     }>('SELECT version, client_id, seq FROM op_log WHERE doc_id = $1 AND version = ANY($2::bigint[])', [
-      docId,
+      a.docId,
       existing.map((r) => r.version),
     ]);
     assertSameOps(
-      docId,
+      a.docId,
       existing,
       rows.map((r) => ({ version: toNumber(r.version), clientId: r.client_id, seq: toNumber(r.seq) })),
     );

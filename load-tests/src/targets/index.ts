@@ -1,11 +1,12 @@
 import { referenceTarget } from './reference-target.js';
 import { sharedbTarget } from './sharedb-target.js';
+import { standaloneTarget } from './standalone-target.js';
 import type { Target } from './target.js';
 
 export type { RunningTarget, Target } from './target.js';
 
 /** Every target TARGETS= can name, in the order the tables list them. */
-export const TARGETS: readonly Target[] = [referenceTarget, sharedbTarget];
+export const TARGETS: readonly Target[] = [standaloneTarget, referenceTarget, sharedbTarget];
 
 export function targetByName(name: string): Target {
   const target = TARGETS.find((t) => t.name === name);
