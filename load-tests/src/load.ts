@@ -65,8 +65,9 @@ export interface StepResult {
   peakRssMb: number;
   /** The generator's own CPU during the window, % of one core. */
   generatorCpuPct: number;
-  /** p99 of the generator's event-loop delay during the window. */
+  /** p99 and max of the generator's event-loop delay during the window (a stall delays every editor). */
   generatorLoopDelayP99Ms: number;
+  generatorLoopDelayMaxMs: number;
   /**
    * CPU used by everything else on the machine during the window (other processes: a
    * busy machine inflates latency), % of one core.
@@ -359,6 +360,7 @@ export async function runStep(target: Target, spec: StepSpec): Promise<StepResul
       generatorCpuPct: (generatorCpuS / windowS) * 100,
       // The histogram holds whole timer periods: the delay is what exceeds the resolution.
       generatorLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS),
+      generatorLoopDelayMaxMs: Math.max(0, loopDelay.max / 1e6 - LOOP_DELAY_RESOLUTION_MS),
       otherCpuPct: Math.max(0, ((busy1 - busy0 - serverCpuS - generatorCpuS) / windowS) * 100),
       converged,
       convergence,

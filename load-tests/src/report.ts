@@ -37,6 +37,7 @@ export function resultTable(results: StepResult[]): string {
       'CPU µs/op',
       'peak RSS MB',
       'gen CPU',
+      'gen stall ms',
       'other CPU',
       'converged',
     ],
@@ -52,9 +53,10 @@ export function resultTable(results: StepResult[]): string {
       num(r.cpuUsPerOp, 0),
       num(r.peakRssMb, 0),
       `${num(r.generatorCpuPct, 0)}%`,
+      ms(r.generatorLoopDelayMaxMs),
       `${num(r.otherCpuPct, 0)}%`,
       r.converged ? (r.errors ? `yes (${r.errors} errors)` : 'yes') : 'NO',
     ]),
-    [false, true, true, true, true, true, true, true, true, true, true, true, false],
+    [false, true, true, true, true, true, true, true, true, true, true, true, true, false],
   );
 }

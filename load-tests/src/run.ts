@@ -124,6 +124,7 @@ async function tryStep(target: Target, spec: StepSpec): Promise<StepResult> {
       peakRssMb: nan,
       generatorCpuPct: nan,
       generatorLoopDelayP99Ms: nan,
+      generatorLoopDelayMaxMs: nan,
       otherCpuPct: nan,
       converged: false,
       convergence: `failed: ${message}`,
@@ -143,9 +144,15 @@ function verdict(r: StepResult): string | undefined {
   return undefined;
 }
 
-/** A hint that the generator, not the server, was the limit. */
-function generatorBound(r: StepResult): boolean {
-  return r.generatorCpuPct > 85 || r.submittedPerSec < 0.95 * r.offeredPerSec;
+/** What most likely limited a failing step, as ` (…)`, or '' when nothing stands out. */
+function limitHint(r: StepResult): string {
+  if ((r.serverCpuS / r.windowS) * 100 >= 90) return ' (server CPU saturated)';
+  if (r.generatorCpuPct >= 90 || r.submittedPerSec < 0.95 * r.offeredPerSec) return ' (generator-bound)';
+  if (r.generatorLoopDelayMaxMs >= p99Limit / 2) {
+    return ` (generator stalled ${ms(r.generatorLoopDelayMaxMs)} ms: GC or descheduled)`;
+  }
+  if (r.otherCpuPct >= 50) return ' (busy machine: other processes)';
+  return '';
 }
 
 async function runRamp(s: RampScenario, target: Target): Promise<RampOutcome> {
@@ -175,13 +182,13 @@ async function runRamp(s: RampScenario, target: Target): Promise<RampOutcome> {
       console.log(
         `  ${s.id} ${target.name} step ${k + 1}${attempt ? ' (again)' : ''}: ${rate} ops/s per editor = ${num(r.offeredPerSec)} ops/s offered, ` +
           `committed ${num(r.committedPerSec)}, p99 ${ms(r.latencyMs.p99)} ms; CPU: server ${num((r.serverCpuS / r.windowS) * 100)}%, ` +
-          `generator ${num(r.generatorCpuPct)}%, other processes ${num(r.otherCpuPct)}% → ${why ? `fails: ${why}${generatorBound(r) ? ' (generator-bound)' : ''}` : 'ok'}`,
+          `generator ${num(r.generatorCpuPct)}%, other processes ${num(r.otherCpuPct)}% → ${why ? `fails: ${why}${limitHint(r)}` : 'ok'}`,
       );
       if (!why) break;
     }
     if (why || !r) {
       reachedLimit = true;
-      stoppedBecause = (why ?? 'no result') + (r && generatorBound(r) ? ' (generator-bound)' : '');
+      stoppedBecause = (why ?? 'no result') + (r ? limitHint(r) : '');
       break;
     }
     ceilingStep = r;
@@ -212,6 +219,7 @@ function rampTables(outcomes: RampOutcome[]): string {
       'CPU µs/op',
       'peak RSS MB',
       'gen CPU',
+      'gen stall ms',
       'other CPU',
       'result',
     ],
@@ -230,11 +238,12 @@ function rampTables(outcomes: RampOutcome[]): string {
         num(r.cpuUsPerOp),
         num(r.peakRssMb),
         `${num(r.generatorCpuPct)}%`,
+        ms(r.generatorLoopDelayMaxMs),
         `${num(r.otherCpuPct)}%`,
         verdict(r) ?? 'ok',
       ]),
     ),
-    [false, true, true, true, true, true, true, true, true, true, true, true, true, true, false],
+    [false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false],
   );
   const ceilings = table(
     [
@@ -257,12 +266,17 @@ function rampTables(outcomes: RampOutcome[]): string {
     ]),
     [false, true, true, true, true, false],
   );
-  const tandem = outcomes.find((o) => o.target.startsWith('tandem'));
   const sharedb = outcomes.find((o) => o.target === 'sharedb');
-  const ratio =
-    tandem && sharedb && sharedb.ceiling > 0
-      ? `\nCeiling ratio ${tandem.target} / sharedb: ${(tandem.ceiling / sharedb.ceiling).toFixed(2)}×${tandem.reachedLimit && sharedb.reachedLimit ? '' : ' (a ceiling marked ≥ was not reached: raise RAMP_MAX_STEPS)'}`
-      : '';
+  const ratio = outcomes
+    .filter((o) => o !== sharedb && sharedb && sharedb.ceiling > 0)
+    .map((o) => {
+      const bound =
+        o.reachedLimit && sharedb?.reachedLimit
+          ? ''
+          : ' (a ceiling marked ≥ was not reached: raise RAMP_MAX_STEPS)';
+      return `\nCeiling ratio ${o.target} / sharedb: ${(o.ceiling / (sharedb as RampOutcome).ceiling).toFixed(2)}×${bound}`;
+    })
+    .join('');
   return `${steps}\n\n${ceilings}${ratio}`;
 }
 
