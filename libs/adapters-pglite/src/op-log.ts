@@ -40,20 +40,25 @@ export class PgliteOpLog implements OpLog {
 
   /**
    * Group commit: PGlite runs one statement at a time and every commit costs a WAL flush,
-   * so appends from many documents that arrive while a write is in progress are written
-   * together by the next one (one statement, one flush). No append waits for a timer:
-   * a lone append is written at once.
+   * so the appends of many documents made in one turn of the event loop are written
+   * together (one statement, one flush), and those that arrive during a write join the
+   * next one. No append waits for a timer.
    */
   append(docId: string, records: readonly OpRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.queue.push({ docId, records, resolve, reject });
-      if (!this.writing) void this.writeQueued();
+      if (!this.writing) {
+        // PGlite runs a statement synchronously, so nothing queues up during a write; the
+        // write waits instead for the end of this turn of the event loop, when every
+        // socket message read in it has reached its append.
+        this.writing = true;
+        setImmediate(() => void this.writeQueued());
+      }
     });
   }
 
   private async writeQueued(): Promise<void> {
-    this.writing = true;
     while (this.queue.length > 0) {
       const group = this.queue;
       this.queue = [];
