@@ -310,7 +310,10 @@ export class GatewaySession {
         if (record.version <= open.sent) return;
         open.sent = record.version;
         if (m.origin === this.id) this.send({ type: 'ack', docId, seq: record.seq, version: record.version });
-        else this.send({ type: 'remote-op', docId, ...wire(record) });
+        else
+          this.sendEncoded(
+            encodedOnce(m, () => encodeMessage({ type: 'remote-op', docId, ...wire(record) })),
+          );
         return;
       }
       case 'conflict':
@@ -323,7 +326,7 @@ export class GatewaySession {
         }
         return;
       case 'presence':
-        this.send(m.batch);
+        this.sendEncoded(encodedOnce(m, () => encodeMessage(m.batch)));
         return;
       case 'permissions':
         void this.recheck(docId, open);
@@ -382,9 +385,28 @@ export class GatewaySession {
     }
   }
 
+  private sendEncoded(data: string): void {
+    if (!this.closed) this.socket.send(data);
+  }
+
   private send(message: ServerMessage): void {
     if (!this.closed) this.socket.send(encodeMessage(message));
   }
+}
+
+/**
+ * A broadcast reaches every session of its document as the same object, and its message
+ * is the same for all of them: it is encoded once, not once per recipient (a document
+ * with 50 editors sends each op 49 times).
+ */
+const encoded = new WeakMap<DocBroadcast, string>();
+function encodedOnce(m: DocBroadcast, encode: () => string): string {
+  let data = encoded.get(m);
+  if (data === undefined) {
+    data = encode();
+    encoded.set(m, data);
+  }
+  return data;
 }
 
 /** An op record as the protocol sends it (without the server's timestamp). */
