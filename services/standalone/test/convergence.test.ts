@@ -1,14 +1,13 @@
 import type { ClientDoc } from '@tandem/client';
 import { Random, randomInitial, randomOp, seedFromEnv } from '@tandem/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type CommittedRecord,
   checkLog,
   LiveClient,
   replay,
   sleep,
-  startTestServer,
-  type TestServer,
+  useTestServer,
   waitFor,
 } from './helpers.js';
 
@@ -23,21 +22,13 @@ const CLIENTS_PER_DOC = 4;
 const OPS_PER_CLIENT = 40;
 
 describe('convergence: many clients on many documents', () => {
-  let server: TestServer;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-  }, 30_000);
+  const testServer = useTestServer();
 
   it('every client ends with the server’s content, and the server’s content is the replay of its op log', async () => {
     const seed = seedFromEnv('E2E_SEED', Math.floor(Math.random() * 2 ** 31));
     console.log(`convergence seed: ${seed} (replay the op choices with E2E_SEED=${seed})`);
     const rng = new Random(seed);
-    const { api } = server;
+    const { api } = testServer();
 
     const owner = await api.signIn('Convergence Owner');
     const editors = await Promise.all(
@@ -59,7 +50,7 @@ describe('convergence: many clients on many documents', () => {
       [];
     for (const d of docs) {
       for (const e of editors) {
-        const live = new LiveClient(server.wsUrl, e.token, `${e.userId}@${d.type}`).connect();
+        const live = new LiveClient(testServer().wsUrl, e.token, `${e.userId}@${d.type}`).connect();
         const doc = live.open(d.id);
         doc.on('ack', ({ seq, version }) =>
           acks.push({ clientId: live.client.clientId, docId: d.id, seq, version }),

@@ -13,6 +13,7 @@ import { openPglite } from '@tandem/adapters-pglite';
 import { type ClientDoc, connectWebSocket, TandemClient } from '@tandem/client';
 import { loadConfig } from '@tandem/config';
 import { silentLogger } from '@tandem/logging';
+import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import { standaloneConfig } from '../src/config.js';
 import { startEmbedded } from '../src/embedded.js';
@@ -135,6 +136,21 @@ export interface TestServer {
   dataDir: string;
   /** Graceful close (the embedded server's own), then the data dir is removed. Idempotent. */
   close(): Promise<void>;
+}
+
+/** Starts a test server before the suite's tests and closes it after them; returns its accessor. */
+export function useTestServer(env: Record<string, string> = {}): () => TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(env);
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+  }, 30_000);
+  return () => {
+    if (!server) throw new Error('the test server did not start');
+    return server;
+  };
 }
 
 /** The standalone server in this process, on an ephemeral port, with its data in a fresh temp dir. */

@@ -1,7 +1,7 @@
 import type { ClientDoc } from '@tandem/client';
 import { Random, seedFromEnv } from '@tandem/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLog, LiveClient, replay, sleep, startTestServer, type TestServer, waitFor } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { checkLog, LiveClient, replay, sleep, useTestServer, waitFor } from './helpers.js';
 
 /** Code-point offsets in `text` where a marker may go: the start, the end, and after each `]`. */
 function boundaries(text: string): number[] {
@@ -32,28 +32,20 @@ function count(haystack: string, needle: string): number {
  * document stays a sequence of them and each can be counted.
  */
 describe('offline editing', () => {
-  let server: TestServer;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-  }, 30_000);
+  const testServer = useTestServer();
 
   it('a client edits offline while another edits online; on reconnect nothing is lost or doubled', async () => {
     const seed = seedFromEnv('E2E_SEED', Math.floor(Math.random() * 2 ** 31));
     console.log(`offline seed: ${seed}`);
     const rng = new Random(seed);
-    const { api } = server;
+    const { api } = testServer();
     const alice = await api.signIn('Offline Alice');
     const bob = await api.signIn('Online Bob');
     const docId = await api.createDoc(alice.token, 'text', '[start]');
     await api.grant(alice.token, docId, bob.userId, 'editor');
 
-    const a = new LiveClient(server.wsUrl, alice.token, 'alice').connect();
-    const b = new LiveClient(server.wsUrl, bob.token, 'bob').connect();
+    const a = new LiveClient(testServer().wsUrl, alice.token, 'alice').connect();
+    const b = new LiveClient(testServer().wsUrl, bob.token, 'bob').connect();
     const docA = a.open(docId);
     const docB = b.open(docId);
     const resets: string[] = [];
