@@ -7,9 +7,11 @@ export interface SearchIndexerDeps {
   metadata: Pick<MetadataStore, 'get'>;
   search: Pick<SearchIndex, 'upsert' | 'remove'>;
   /**
-   * How long after a document's first unindexed change it is indexed. Default 1000 ms:
-   * search lags edits by at most a second, and a document being typed into at 10 ops/s
-   * costs one re-index per second instead of ten, each of which reads the whole content.
+   * How long after a document's first unindexed change it is indexed. Default 3000 ms:
+   * search lags edits by at most three seconds, and a document being typed into costs one
+   * re-index per three seconds whatever its op rate; each re-index reads and writes the
+   * whole content, and at one second the re-indexing of 100 busy documents cost the
+   * embedded server more CPU than committing their ops (docs/benchmarks.md).
    */
   debounceMs?: number;
   /**
@@ -48,10 +50,12 @@ export const SEARCH_INDEXER_GROUP = 'search-indexer';
  */
 export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
   const { engine, metadata, search, log } = deps;
-  const debounceMs = deps.debounceMs ?? 1000;
+  const debounceMs = deps.debounceMs ?? 3000;
   const maxRetryDelayMs = Math.max(deps.maxRetryDelayMs ?? 60_000, debounceMs);
   /** Documents waiting to be indexed, with the timer that will do it. */
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Titles learnt from events (or read once), so that a re-index after an op reads no metadata. */
+  const titles = new Map<string, string>();
   /** Indexing attempts that failed in a row, per document. */
   const failures = new Map<string, number>();
   /** The tail of each document's work queue. */
@@ -84,14 +88,15 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
 
   async function index(docId: string): Promise<void> {
     try {
-      const meta = await metadata.get(docId);
-      if (!meta) {
+      const title = titles.get(docId) ?? (await metadata.get(docId))?.title;
+      if (title === undefined) {
         // Deleted since the change: its doc.deleted event removes it too; removing here
         // as well covers an index that missed that event.
         await search.remove(docId);
       } else {
+        titles.set(docId, title);
         const doc = await engine.open(docId);
-        await search.upsert({ docId, title: meta.title, content: contentText(doc.type, doc.snapshot) });
+        await search.upsert({ docId, title, content: contentText(doc.type, doc.snapshot) });
       }
       failures.delete(docId);
     } catch (err) {
@@ -105,13 +110,17 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
 
   async function handle(event: TandemEvent): Promise<void> {
     switch (event.type) {
-      case 'op.committed':
       case 'doc.created':
       case 'doc.renamed':
+        titles.set(event.docId, event.title);
+        schedule(event.docId, debounceMs);
+        return;
+      case 'op.committed':
       case 'doc.restored':
         schedule(event.docId, debounceMs);
         return;
       case 'doc.deleted':
+        titles.delete(event.docId);
         clearTimeout(pending.get(event.docId));
         pending.delete(event.docId);
         failures.delete(event.docId);

@@ -58,11 +58,11 @@ const warn = vi.fn<(fields: object, message?: string) => void>();
 const log: Log = { debug: () => {}, info: () => {}, warn, error: () => {} };
 
 const at = 0;
-const created = (docId: string): TandemEvent => ({
+const created = (docId: string, title: string): TandemEvent => ({
   type: 'doc.created',
   docId,
   docType: 'text',
-  title: 't',
+  title,
   ownerId: 'ann',
   at,
 });
@@ -145,7 +145,7 @@ describe('startSearchIndexer', () => {
   it('indexes a new document with its title and content after the debounce', async () => {
     const { world, search, publish } = setup(200);
     world.docs.set('d1', { title: 'Plan', type: 'text', version: 0, snapshot: 'grow tomatoes' });
-    await publish(created('d1'));
+    await publish(created('d1', 'Plan'));
     expect(search.calls).toEqual([]);
     await vi.waitFor(() =>
       expect(search.entries.get('d1')).toEqual({ title: 'Plan', content: 'grow tomatoes' }),
@@ -155,7 +155,7 @@ describe('startSearchIndexer', () => {
   it('coalesces a burst of changes into one re-index of the latest content', async () => {
     const { world, search, publish } = setup(30);
     world.docs.set('d1', { title: 'Plan', type: 'text', version: 0, snapshot: '' });
-    const burst: TandemEvent[] = [created('d1')];
+    const burst: TandemEvent[] = [created('d1', 'Plan')];
     for (let v = 1; v <= 50; v++) burst.push(committed('d1', v));
     world.docs.set('d1', { title: 'Plan B', type: 'text', version: 50, snapshot: 'x'.repeat(50) });
     await publish(...burst, { type: 'doc.renamed', docId: 'd1', title: 'Plan B', at });
@@ -181,7 +181,7 @@ describe('startSearchIndexer', () => {
   it('removes a deleted document and drops its pending re-index', async () => {
     const { world, search, publish, indexer } = setup(60 * 60_000);
     world.docs.set('d1', { title: 'Gone', type: 'text', version: 0, snapshot: 'soon gone' });
-    await publish(created('d1'));
+    await publish(created('d1', 'Gone'));
     await indexer.flush();
     await publish(committed('d1', 1), { type: 'doc.deleted', docId: 'd1', at });
     await indexer.flush();
@@ -195,7 +195,7 @@ describe('startSearchIndexer', () => {
     search.gate = new Promise((resolve) => {
       open = resolve;
     });
-    await publish(created('d1'));
+    await publish(created('d1', 'Racing'));
     const flushed = indexer.flush();
     const deleted = publish({ type: 'doc.deleted', docId: 'd1', at });
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -205,6 +205,26 @@ describe('startSearchIndexer', () => {
     await deleted;
     expect(search.calls).toEqual(['upsert d1', 'remove d1']);
     expect(search.entries.has('d1')).toBe(false);
+  });
+
+  it('takes titles from creation and rename events, reading the metadata only for a document it has not seen', async () => {
+    const { world, search, publish, indexer } = setup(60 * 60_000);
+    world.docs.set('d1', { title: 'Known', type: 'text', version: 0, snapshot: 'x' });
+    let reads = 0;
+    const get = world.metadata.get;
+    world.metadata.get = (id: string) => {
+      reads++;
+      return get(id);
+    };
+    await publish(committed('d1', 1));
+    await indexer.flush();
+    expect(reads).toBe(1);
+    await publish({ type: 'doc.renamed', docId: 'd1', title: 'Renamed', at }, committed('d1', 2));
+    await indexer.flush();
+    await publish(committed('d1', 3));
+    await indexer.flush();
+    expect(reads).toBe(1);
+    expect(search.entries.get('d1')?.title).toBe('Renamed');
   });
 
   it('removes a document whose metadata is gone when its re-index runs', async () => {
@@ -225,7 +245,7 @@ describe('startSearchIndexer', () => {
     const { world, search, publish } = setup(5, 20);
     world.docs.set('d1', { title: 'Retry', type: 'rich-text', version: 0, snapshot: [{ insert: 'kept\n' }] });
     search.failures = 3;
-    await publish(created('d1'));
+    await publish(created('d1', 'Retry'));
     await vi.waitFor(() => expect(search.entries.get('d1')).toEqual({ title: 'Retry', content: 'kept\n' }));
     expect(warn).toHaveBeenCalledTimes(3);
     expect(warn.mock.calls.map(([fields]) => (fields as { attempt: number }).attempt)).toEqual([1, 2, 3]);
@@ -235,7 +255,7 @@ describe('startSearchIndexer', () => {
     const { world, search, publish, indexer } = setup(60 * 60_000);
     world.docs.set('a', { title: 'A', type: 'text', version: 0, snapshot: 'a' });
     world.docs.set('b', { title: 'B', type: 'json1', version: 0, snapshot: { note: 'b' } });
-    await publish(created('a'), created('b'));
+    await publish(created('a', 'A'), created('b', 'B'));
     await indexer.flush();
     expect([...search.entries]).toEqual([
       ['a', { title: 'A', content: 'a' }],
@@ -246,7 +266,7 @@ describe('startSearchIndexer', () => {
   it('stop indexes what is pending, then handles no more events', async () => {
     const { world, search, publish, events, indexer } = setup(60 * 60_000);
     world.docs.set('a', { title: 'A', type: 'text', version: 0, snapshot: 'a' });
-    await publish(created('a'));
+    await publish(created('a', 'A'));
     await indexer.stop();
     expect(search.calls).toEqual(['upsert a']);
     await events.publish([{ type: 'doc.deleted', docId: 'a', at }]);
