@@ -3,7 +3,7 @@ import {
   type ClientMessage,
   encodeMessage,
   PROTOCOL_VERSION,
-  parseServerMessage,
+  parseServerFrame,
   type Redirect,
   type ServerMessage,
   type Welcome,
@@ -117,15 +117,19 @@ export class TandemClient extends Emitter<TandemClientEvents> {
     this.setState('disconnected');
   }
 
-  /** Handles one message from the server, raw or already parsed. */
+  /** Handles one frame from the server (a message or a batch of them), raw or already parsed. */
   receive(data: string | ServerMessage): void {
-    let message: ServerMessage;
+    let messages: ServerMessage[];
     try {
-      message = typeof data === 'string' ? parseServerMessage(data) : data;
+      messages = typeof data === 'string' ? parseServerFrame(data) : [data];
     } catch (err) {
       this.emit('error', err as TandemError);
       return;
     }
+    for (const message of messages) this.handle(message);
+  }
+
+  private handle(message: ServerMessage): void {
     switch (message.type) {
       case 'welcome':
         if (message.protocol !== PROTOCOL_VERSION) {

@@ -16,6 +16,7 @@ import {
 } from '@tandem/protocol';
 import type { GatewayLimits } from './limits.js';
 import type { GatewayMetrics } from './metrics.js';
+import { Outbox } from './outbox.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface SessionDeps {
@@ -63,6 +64,9 @@ export class GatewaySession {
   private readonly presenceBucket: TokenBucket;
   private pendingOps = 0;
   private closed = false;
+  private readonly outbox = new Outbox((frame) => {
+    if (!this.closed) this.socket.send(frame);
+  });
   /** Messages are handled one at a time, in order; an op is handed to its document's queue and not waited for. */
   private chain: Promise<void> = Promise.resolve();
   lastHeard = Date.now();
@@ -113,6 +117,7 @@ export class GatewaySession {
   /** Tells the client to reconnect elsewhere, then closes (a draining gateway). */
   redirect(reason: string, url?: string): void {
     this.send({ type: 'redirect', reason, ...(url ? { url } : {}), retryAfterMs: 0 });
+    this.outbox.flush();
     this.socket.close(1012, 'gateway draining');
   }
 
@@ -381,16 +386,17 @@ export class GatewaySession {
       error.code === 'TOKEN_EXPIRED' ||
       error.code === 'PROTOCOL_VERSION'
     ) {
+      this.outbox.flush();
       this.socket.close(4401, error.code);
     }
   }
 
   private sendEncoded(data: string): void {
-    if (!this.closed) this.socket.send(data);
+    if (!this.closed) this.outbox.push(data);
   }
 
   private send(message: ServerMessage): void {
-    if (!this.closed) this.socket.send(encodeMessage(message));
+    if (!this.closed) this.outbox.push(encodeMessage(message));
   }
 }
 

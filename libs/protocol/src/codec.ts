@@ -15,24 +15,21 @@ function byteLength(raw: string | Uint8Array, maxBytes: number): number {
   return raw.length * 3 <= maxBytes ? raw.length : new TextEncoder().encode(raw).byteLength;
 }
 
-function decode<T>(
-  schema: z.ZodType<T>,
-  knownTypes: readonly string[],
-  raw: string | Uint8Array,
-  maxBytes: number,
-): T {
+function parseJson(raw: string | Uint8Array, maxBytes: number): unknown {
   const size = byteLength(raw, maxBytes);
   if (size > maxBytes) {
     throw new TandemError('MESSAGE_TOO_LARGE', `The message is ${size} bytes; the limit is ${maxBytes}`, {
       details: { bytes: size, maxBytes },
     });
   }
-  let value: unknown;
   try {
-    value = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw));
+    return JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw));
   } catch {
     throw new TandemError('BAD_JSON', 'The message is not valid JSON');
   }
+}
+
+function check<T>(schema: z.ZodType<T>, knownTypes: readonly string[], value: unknown): T {
   const type = (value as { type?: unknown } | null)?.type;
   if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof type !== 'string') {
     throw new TandemError('BAD_MESSAGE', 'A message is a JSON object with a string "type"');
@@ -62,7 +59,7 @@ export function parseClientMessage(
   raw: string | Uint8Array,
   maxBytes = DEFAULT_MAX_MESSAGE_BYTES,
 ): ClientMessage {
-  return decode(ClientMessage, CLIENT_MESSAGE_TYPES, raw, maxBytes);
+  return check(ClientMessage, CLIENT_MESSAGE_TYPES, parseJson(raw, maxBytes));
 }
 
 /** Parses a message from the server, with the same errors as parseClientMessage. */
@@ -70,7 +67,22 @@ export function parseServerMessage(
   raw: string | Uint8Array,
   maxBytes = Number.POSITIVE_INFINITY,
 ): ServerMessage {
-  return decode(ServerMessage, SERVER_MESSAGE_TYPES, raw, maxBytes);
+  return check(ServerMessage, SERVER_MESSAGE_TYPES, parseJson(raw, maxBytes));
+}
+
+/**
+ * Parses a frame from the server: one message, or a JSON array of messages in the order
+ * they were sent (the gateway batches what it sends a socket in one turn). One bad
+ * message fails the whole frame, with the same errors as parseServerMessage.
+ */
+export function parseServerFrame(
+  raw: string | Uint8Array,
+  maxBytes = Number.POSITIVE_INFINITY,
+): ServerMessage[] {
+  const value = parseJson(raw, maxBytes);
+  return Array.isArray(value)
+    ? value.map((item) => check(ServerMessage, SERVER_MESSAGE_TYPES, item))
+    : [check(ServerMessage, SERVER_MESSAGE_TYPES, value)];
 }
 
 export function encodeMessage(message: ClientMessage | ServerMessage): string {

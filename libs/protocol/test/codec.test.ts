@@ -7,6 +7,7 @@ import {
   encodeMessage,
   PROTOCOL_VERSION,
   parseClientMessage,
+  parseServerFrame,
   parseServerMessage,
   SERVER_MESSAGE_TYPES,
   type ServerMessage,
@@ -301,6 +302,23 @@ describe('BAD_MESSAGE: bad fields', () => {
   it('the error message carries the rule that was broken', () => {
     const e = errorOf(() => parseClientMessage('{"type":"join","docId":"bad id!"}'));
     expect(e.message).toBe('Bad join message: docId: a document id is 1-128 of A-Z a-z 0-9 _ -');
+  });
+
+  it('a server frame is one message or an array of messages, kept in order', () => {
+    const ack = { type: 'ack', docId: 'd', seq: 1, version: 1 } as const;
+    const pong = { type: 'pong', t: 5 } as const;
+    expect(parseServerFrame(JSON.stringify(ack))).toEqual([ack]);
+    expect(parseServerFrame(JSON.stringify([ack, pong, ack]))).toEqual([ack, pong, ack]);
+    expect(parseServerFrame('[]')).toEqual([]);
+  });
+
+  it('one bad message fails its whole frame, with the same codes as a single message', () => {
+    const ack = { type: 'ack', docId: 'd', seq: 1, version: 1 };
+    expect(errorOf(() => parseServerFrame(JSON.stringify([ack, { type: 'ping' }]))).code).toBe(
+      'UNKNOWN_MESSAGE_TYPE',
+    );
+    expect(errorOf(() => parseServerFrame(JSON.stringify([ack, [ack]]))).code).toBe('BAD_MESSAGE');
+    expect(errorOf(() => parseServerFrame('[{"type":"ack"')).code).toBe('BAD_JSON');
   });
 
   it('a server message with a bad field is refused the same way', () => {

@@ -324,7 +324,9 @@ export class RawSocket {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      this.received.push(JSON.parse(String(data)) as Msg);
+      // A frame holds one message or, when the gateway sent several in one turn, their array.
+      const frame = JSON.parse(String(data)) as Msg | Msg[];
+      this.received.push(...(Array.isArray(frame) ? frame : [frame]));
       this.wake();
     });
     this.closed = new Promise((resolve) => {
