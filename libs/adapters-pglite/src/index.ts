@@ -1,6 +1,3 @@
-export { PgliteMetadataStore } from './metadata.js';
+export { JournaledOpLog, type JournaledOpLogOptions } from './journaled-op-log.js';
 export { PgliteOpLog } from './op-log.js';
 export { LOCK_FILE, lockDataDir, type OpenPgliteOptions, openPglite } from './open.js';
-export { MAX_INDEXED_CHARS, PgliteSearchIndex } from './search.js';
-export { PgliteSnapshotStore } from './snapshots.js';
-export type { SqlClient } from './sql.js';

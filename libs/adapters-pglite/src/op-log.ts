@@ -1,5 +1,5 @@
+import { type SqlClient, toNumber } from '@tandem/adapters-sql';
 import { assertSameOps, type ClientSeq, type OpLog, type OpRecord } from '@tandem/core';
-import { type SqlClient, toNumber } from './sql.js';
 
 interface OpRow {
   version: number | string;

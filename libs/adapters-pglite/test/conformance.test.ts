@@ -1,18 +1,14 @@
+import { SqlMetadataStore, SqlSearchIndex, SqlSnapshotStore } from '@tandem/adapters-sql';
 import {
   metadataStoreConformance,
   opLogConformance,
   searchIndexConformance,
   snapshotStoreConformance,
 } from '@tandem/core/conformance';
-import {
-  openPglite,
-  PgliteMetadataStore,
-  PgliteOpLog,
-  PgliteSearchIndex,
-  PgliteSnapshotStore,
-} from '../src/index.js';
+import { openPglite, PgliteOpLog } from '../src/index.js';
 
-// In-memory PGlite: the same engine and SQL as on disk, without the file writes.
+// In-memory PGlite: the same engine and SQL as on disk, without the file writes. The
+// stores other than the op log are @tandem/adapters-sql's, which Postgres runs too.
 
 opLogConformance('PGlite', async () => {
   const db = await openPglite();
@@ -21,15 +17,15 @@ opLogConformance('PGlite', async () => {
 
 snapshotStoreConformance('PGlite', async () => {
   const db = await openPglite();
-  return { store: new PgliteSnapshotStore(db), close: () => db.close() };
+  return { store: new SqlSnapshotStore(db), close: () => db.close() };
 });
 
 metadataStoreConformance('PGlite', async () => {
   const db = await openPglite();
-  return { store: new PgliteMetadataStore(db), close: () => db.close() };
+  return { store: new SqlMetadataStore(db), close: () => db.close() };
 });
 
 searchIndexConformance('PGlite', async () => {
   const db = await openPglite();
-  return { index: new PgliteSearchIndex(db), metadata: new PgliteMetadataStore(db), close: () => db.close() };
+  return { index: new SqlSearchIndex(db), metadata: new SqlMetadataStore(db), close: () => db.close() };
 });

@@ -4,16 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { SqlMetadataStore, SqlSearchIndex, SqlSnapshotStore } from '@tandem/adapters-sql';
 import { isTandemError } from '@tandem/errors';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  LOCK_FILE,
-  openPglite,
-  PgliteMetadataStore,
-  PgliteOpLog,
-  PgliteSearchIndex,
-  PgliteSnapshotStore,
-} from '../src/index.js';
+import { JournaledOpLog, LOCK_FILE, openPglite, PgliteOpLog } from '../src/index.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const childScript = fileURLToPath(new URL('./fixtures/append-child.ts', import.meta.url));
@@ -37,9 +31,9 @@ describe('PGlite on disk', () => {
       { version: 1, op: [0, 'héllo 👋'], author: 'u1', clientId: 'client-one', seq: 1, ts: 1 },
       { version: 2, op: 'nul\u0000', author: 'u1', clientId: 'client-one', seq: 2, ts: 2 },
     ]);
-    await new PgliteSnapshotStore(first).put({ docId: 'doc-1', version: 2, type: 'text', data: 'héllo 👋' });
-    await new PgliteMetadataStore(first).create({ id: 'doc-1', title: 'Kept', type: 'text', ownerId: 'u1' });
-    await new PgliteSearchIndex(first).upsert({ docId: 'doc-1', title: 'Kept', content: 'durable words' });
+    await new SqlSnapshotStore(first).put({ docId: 'doc-1', version: 2, type: 'text', data: 'héllo 👋' });
+    await new SqlMetadataStore(first).create({ id: 'doc-1', title: 'Kept', type: 'text', ownerId: 'u1' });
+    await new SqlSearchIndex(first).upsert({ docId: 'doc-1', title: 'Kept', content: 'durable words' });
     await first.close();
 
     const second = await openPglite(dir);
@@ -48,9 +42,9 @@ describe('PGlite on disk', () => {
         [0, 'héllo 👋'],
         'nul\u0000',
       ]);
-      expect((await new PgliteSnapshotStore(second).latest('doc-1'))?.data).toBe('héllo 👋');
-      expect(await new PgliteMetadataStore(second).roleOf('doc-1', 'u1')).toBe('owner');
-      const hits = await new PgliteSearchIndex(second).search('durable', { userId: 'u1', limit: 5 });
+      expect((await new SqlSnapshotStore(second).latest('doc-1'))?.data).toBe('héllo 👋');
+      expect(await new SqlMetadataStore(second).roleOf('doc-1', 'u1')).toBe('owner');
+      const hits = await new SqlSearchIndex(second).search('durable', { userId: 'u1', limit: 5 });
       expect(hits.map((hit) => hit.docId)).toEqual(['doc-1']);
     } finally {
       await second.close();
@@ -97,6 +91,7 @@ describe('PGlite on disk', () => {
   it.each([
     ['fsync', true],
     ['no-fsync', false],
+    ['journal', true],
   ] as const)(
     'keeps every append that resolved before the process was killed with SIGKILL (%s)',
     {
@@ -120,6 +115,9 @@ describe('PGlite on disk', () => {
 
         const db = await openPglite(dir, { fsync });
         try {
+          // Opening the journal first moves what it holds into the op log.
+          if (mode === 'journal')
+            await (await JournaledOpLog.open(new PgliteOpLog(db), { dir: join(dir, 'journal') })).close();
           const log = new PgliteOpLog(db);
           const latest = await log.latestVersion(docId);
           expect(latest).toBeGreaterThanOrEqual(Math.max(...reported));
@@ -146,7 +144,7 @@ async function appendUntilKilled(
   docId: string,
   batchSize: number,
   killAfter: number,
-  mode: 'fsync' | 'no-fsync',
+  mode: 'fsync' | 'no-fsync' | 'journal',
 ): Promise<{ reported: number[]; pid: number }> {
   const child: ChildProcess = spawn(
     process.execPath,

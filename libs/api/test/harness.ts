@@ -6,7 +6,8 @@ import {
   MemoryOpLog,
   MemorySnapshotStore,
 } from '@tandem/adapters-memory';
-import { openPglite, PgliteMetadataStore, PgliteSearchIndex } from '@tandem/adapters-pglite';
+import { openPglite } from '@tandem/adapters-pglite';
+import { SqlMetadataStore, SqlSearchIndex } from '@tandem/adapters-sql';
 import { createTokenVerifier, signToken } from '@tandem/auth';
 import {
   CollabEngine,
@@ -50,8 +51,8 @@ export async function startApi(
   options: Partial<Pick<ApiDeps, 'devSignIn' | 'ready' | 'bodyLimit'>> = {},
 ) {
   await db.exec('TRUNCATE documents, permissions, search_docs CASCADE');
-  const metadata = new PgliteMetadataStore(db);
-  const search = new PgliteSearchIndex(db);
+  const metadata = new SqlMetadataStore(db);
+  const search = new SqlSearchIndex(db);
   const fanOut = new InProcessFanOut();
   const events = new InProcessEventBus(10);
   const engine = new CollabEngine({

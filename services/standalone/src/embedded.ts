@@ -7,13 +7,8 @@ import {
   MemoryDocStateStore,
   MemoryPresenceStore,
 } from '@tandem/adapters-memory';
-import {
-  openPglite,
-  PgliteMetadataStore,
-  PgliteOpLog,
-  PgliteSearchIndex,
-  PgliteSnapshotStore,
-} from '@tandem/adapters-pglite';
+import { JournaledOpLog, openPglite, PgliteOpLog } from '@tandem/adapters-pglite';
+import { SqlMetadataStore, SqlSearchIndex, SqlSnapshotStore } from '@tandem/adapters-sql';
 import { createTokenVerifier } from '@tandem/auth';
 import { CollabEngine, PresenceHub } from '@tandem/core';
 import { attachGateway } from '@tandem/gateway';
@@ -52,10 +47,13 @@ export async function startEmbedded(config: StandaloneConfig, log: Logger): Prom
   const db = await openPglite(join(config.DATA_DIR, 'pg'));
   const registry = createRegistry({ service: 'standalone' });
 
-  const opLog = new PgliteOpLog(db);
-  const snapshots = new PgliteSnapshotStore(db);
-  const metadata = new PgliteMetadataStore(db);
-  const search = new PgliteSearchIndex(db);
+  const opLog = await JournaledOpLog.open(new PgliteOpLog(db), {
+    dir: join(config.DATA_DIR, 'journal'),
+    onFlushError: (err) => log.error({ err }, 'moving ops from the journal into the op log failed; retrying'),
+  });
+  const snapshots = new SqlSnapshotStore(db);
+  const metadata = new SqlMetadataStore(db);
+  const search = new SqlSearchIndex(db);
   const fanOut = new InProcessFanOut();
   const events = new InProcessEventBus();
   const engine = new CollabEngine(
@@ -116,6 +114,7 @@ export async function startEmbedded(config: StandaloneConfig, log: Logger): Prom
       presence.close();
       await engine.close();
       await indexer.stop();
+      await opLog.close();
       await db.close();
     },
   };

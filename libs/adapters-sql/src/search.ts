@@ -32,7 +32,7 @@ interface HitRow {
  * (no stemming, no stop words) works for any language; a title match outweighs a content
  * match (weights A and B in the generated tsvector column).
  */
-export class PgliteSearchIndex implements SearchIndex {
+export class SqlSearchIndex implements SearchIndex {
   constructor(private readonly db: SqlClient) {}
 
   async upsert(doc: { docId: string; title: string; content: string }): Promise<void> {

@@ -9,7 +9,7 @@ interface SnapshotRow {
 }
 
 /** Snapshots in the snapshots table, one row per (document, version). */
-export class PgliteSnapshotStore implements SnapshotStore {
+export class SqlSnapshotStore implements SnapshotStore {
   constructor(private readonly db: SqlClient) {}
 
   async put(snapshot: StoredSnapshot): Promise<void> {

@@ -31,7 +31,7 @@ const DOC_COLUMNS = 'd.id, d.title, d.type, d.owner_id, d.created_at, d.updated_
  * would inherit those ops), and late writes to it (touch, rename, setRole) are ignored or
  * refused rather than bringing it back.
  */
-export class PgliteMetadataStore implements MetadataStore {
+export class SqlMetadataStore implements MetadataStore {
   constructor(private readonly db: SqlClient) {}
 
   async create(doc: {
