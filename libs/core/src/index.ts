@@ -1,6 +1,7 @@
 export { CollabEngine, type CollabEngineDeps, type CollabEngineOptions } from './engine/collab-engine.js';
 export type { CollabService } from './engine/collab-service.js';
 export { conflictNotice } from './engine/conflict-notice.js';
+export { EventOutbox } from './engine/event-outbox.js';
 export type { SubmitRequest, SubmitResult } from './engine/live-doc.js';
 export { type EngineObserver, type Log, noopObserver, silentLog } from './engine/observer.js';
 export {

@@ -217,6 +217,43 @@ describe('the commit pipeline', () => {
     expect((await b.engine.open('d')).snapshot).toBe(replayed);
   });
 
+  it('a document that moved away and back answers reads with the versions committed meanwhile', async () => {
+    const a = setup();
+    const b = setup({ opLog: a.opLog, snapshots: a.snapshots, state: a.state });
+    await a.engine.initDocument('d', 'text', '');
+    await a.engine.submit(op({ op: ['a'] }));
+    // b owns the document for a while and commits versions 2 and 3; a still holds version 1.
+    await b.engine.submit(op({ clientId: 'client-bob', baseVersion: 1, op: ['b'] }));
+    await b.engine.submit(op({ clientId: 'client-bob', seq: 2, baseVersion: 2, op: ['b'] }));
+    expect((await a.engine.opsSince('d', 1)).map((r) => r.version)).toEqual([]);
+    expect((await a.engine.opsSince('d', 1, 3)).map((r) => r.version)).toEqual([2, 3]);
+    expect(await a.engine.contentAt('d', 3)).toBe('bba');
+    // Released when the ring says another worker owns it: the next read loads it afresh.
+    await b.engine.submit(op({ clientId: 'client-bob', seq: 3, baseVersion: 3, op: ['c'] }));
+    a.engine.release(() => false);
+    expect(a.engine.loadedDocuments).toBe(0);
+    expect(await a.engine.open('d')).toEqual({ type: 'text', version: 4, snapshot: 'cbba' });
+  });
+
+  it('after the state store lost its data, a copy that is behind the op log catches up before it reseeds', async () => {
+    const a = setup();
+    const b = setup({ opLog: a.opLog, snapshots: a.snapshots, state: a.state });
+    await a.engine.initDocument('d', 'text', '');
+    await a.engine.submit(op({ op: ['a'] }));
+    await b.engine.submit(op({ clientId: 'client-bob', baseVersion: 1, op: ['b'] }));
+    await a.state.drop('d');
+    // a's copy is at version 1, the op log at 2: a must not commit its next op as version 2.
+    expect(await a.engine.submit(op({ seq: 2, baseVersion: 1, op: ['c'] }))).toEqual({
+      version: 3,
+      duplicate: false,
+    });
+    const log = await a.opLog.read('d', 1);
+    expect(log.map((r) => r.version)).toEqual([1, 2, 3]);
+    expect((await a.engine.open('d')).snapshot).toBe(
+      log.reduce((doc, r) => textType.apply(doc, r.op as TextOp), ''),
+    );
+  });
+
   it('restores an old version as a new op that every client receives', async () => {
     const { engine, broadcasts, watch } = setup();
     await engine.initDocument('d', 'text', 'v0');

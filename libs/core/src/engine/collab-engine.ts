@@ -120,7 +120,7 @@ export class CollabEngine implements CollabService {
    * document does not have (a rejoin, a fetch or a cursor from the future).
    */
   async opsSince(docId: string, after: number, to?: number): Promise<OpRecord[]> {
-    const doc = await this.load(docId);
+    const doc = await this.fresh(await this.load(docId), Math.max(after, to ?? 0));
     const last = to ?? doc.version;
     if (last > doc.version || after > doc.version)
       throw new TandemError('VERSION_FUTURE', `Document ${docId} is at version ${doc.version}`);
@@ -132,7 +132,7 @@ export class CollabEngine implements CollabService {
 
   /** The content at `version`: the nearest snapshot at or below it plus the ops after that. */
   async contentAt(docId: string, version: number): Promise<unknown> {
-    const doc = await this.load(docId);
+    const doc = await this.fresh(await this.load(docId), version);
     if (version > doc.version)
       throw new TandemError('VERSION_FUTURE', `Document ${docId} is at version ${doc.version}`);
     if (version === doc.version) return doc.snapshot;
@@ -189,6 +189,32 @@ export class CollabEngine implements CollabService {
     this.docs.delete(docId);
     if (this.options.dropStateOnUnload) await this.deps.state.drop(docId);
     await this.deps.fanOut.publish(docId, { kind: 'deleted' });
+  }
+
+  /**
+   * Unloads the documents `keep` rejects that have no work in progress: in distributed
+   * mode another worker owns them now, and a copy kept here would go stale while it
+   * commits. (A stale copy could not fork the document, since every commit checks the
+   * state store's head, but it would answer reads with an old version.)
+   */
+  release(keep: (docId: string) => boolean): void {
+    for (const doc of this.docs.values()) {
+      if (!keep(doc.id) && !doc.draining && doc.queue.length === 0) this.docs.delete(doc.id);
+    }
+    this.observer.liveDocs(this.docs.size);
+  }
+
+  /**
+   * A read that asks for a version past the loaded copy's may be right: another process
+   * committed it (the document moved here and back). Reloads the copy, if it is idle and
+   * the state store is ahead, instead of answering VERSION_FUTURE from stale memory.
+   */
+  private async fresh(doc: LiveDoc, wanted: number): Promise<LiveDoc> {
+    if (wanted <= doc.version || doc.draining || doc.queue.length > 0) return doc;
+    const head = await this.deps.state.head(doc.id);
+    if (head === null || head <= doc.version || this.docs.get(doc.id) !== doc) return doc;
+    this.docs.delete(doc.id);
+    return this.load(doc.id);
   }
 
   get loadedDocuments(): number {
@@ -261,7 +287,16 @@ export class CollabEngine implements CollabService {
     let head = await this.deps.state.head(doc.id);
     if (head === null || head < doc.version) {
       // The state store lost the document, or came back from a backup older than the
-      // durable log: the op log is the truth, so the store is seeded from it again.
+      // durable log: the op log is the truth, so the store is seeded from it again. This
+      // copy may itself be behind the log (another worker committed while it owned the
+      // document): seeding from it would let the next commit reuse a stored version.
+      const durable = await this.deps.opLog.latestVersion(doc.id);
+      if (durable > doc.version) {
+        const newer = await this.deps.opLog.read(doc.id, doc.version + 1, durable);
+        let snapshot = doc.snapshot;
+        for (const r of newer) snapshot = doc.type.apply(snapshot, r.op);
+        doc.advance(snapshot, newer);
+      }
       await this.deps.state.seed(doc.id, doc.version, doc.recent, doc.seqs);
       head = (await this.deps.state.head(doc.id)) ?? doc.version;
     }
