@@ -2,6 +2,8 @@ import {
   docStateStoreConformance,
   eventBusConformance,
   fanOutConformance,
+  inboxConformance,
+  membershipConformance,
   opLogConformance,
   presenceStoreConformance,
   snapshotStoreConformance,
@@ -9,7 +11,9 @@ import {
 import {
   InProcessEventBus,
   InProcessFanOut,
+  InProcessInbox,
   MemoryDocStateStore,
+  MemoryMembership,
   MemoryOpLog,
   MemoryPresenceStore,
   MemorySnapshotStore,
@@ -26,3 +30,19 @@ fanOutConformance('in-process', async () => {
   return { fanOut, other: fanOut, close };
 });
 eventBusConformance('in-process', async () => ({ bus: new InProcessEventBus(20), close }));
+inboxConformance('in-process', async () => {
+  const inbox = new InProcessInbox();
+  return { inbox, other: inbox, close };
+});
+membershipConformance('memory', async () => {
+  const fleets = new Map<string, MemoryMembership>();
+  return {
+    async open(group) {
+      const first = fleets.get(group);
+      const view = new MemoryMembership(first ? { sharedWith: first } : {});
+      if (!first) fleets.set(group, view);
+      return { membership: view, crash: async () => view.close() };
+    },
+    close,
+  };
+});

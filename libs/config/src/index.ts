@@ -38,3 +38,4 @@ export const env = {
       .transform((v) => v === 'true' || v === '1'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
+export { runService } from './run-service.js';

@@ -1,6 +1,8 @@
 export type { CommitOutcome, DocStateStore } from './doc-state.js';
 export type { EventBus, TandemEvent } from './events.js';
 export type { DocBroadcast, FanOut } from './fan-out.js';
+export type { Inbox } from './inbox.js';
+export type { Membership } from './membership.js';
 export type { DocumentListItem, DocumentMeta, MetadataStore, Page, Permission } from './metadata.js';
 export { assertSameOps, type OpLog } from './op-log.js';
 export type { ClientSeq, OpRecord } from './op-record.js';
