@@ -1,0 +1,2 @@
+export { type PrivateOptions, type PrivateServer, startPrivate } from './private.js';
+export { consoleProgress, type Progress } from './progress.js';
