@@ -7,7 +7,9 @@ import { afterAll, beforeAll } from 'vitest';
 export function suiteFixture<F extends { close(): Promise<void> }>(
   what: string,
   factory: () => Promise<F>,
-  startTimeoutMs?: number,
+  // Starting a store (a PGlite database, a connection to a server) takes seconds, and more
+  // on a machine busy with other suites: a minute, not vitest's 10 s hook default.
+  startTimeoutMs = 60_000,
 ): () => F {
   let fixture: F | undefined;
   beforeAll(async () => {
