@@ -68,6 +68,12 @@ export const s3Config = {
   S3_FORCE_PATH_STYLE: env.bool(true),
 };
 
+export const elasticsearchConfig = {
+  /** An Elasticsearch 8 node (or several, comma-separated). */
+  ELASTICSEARCH_URL: list('http://host:port of one or more Elasticsearch nodes'),
+  ELASTICSEARCH_INDEX: env.string('tandem-docs'),
+};
+
 export const authConfig = {
   /** HS256 secret for bearer tokens; or JWKS_URL to verify an identity provider's tokens. */
   AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -91,6 +97,7 @@ export type KafkaConfig = Infer<typeof kafkaConfig>;
 export type PostgresConfig = Infer<typeof postgresConfig>;
 export type S3Config = Infer<typeof s3Config>;
 export type AuthConfig = Infer<typeof authConfig>;
+export type ElasticsearchConfig = Infer<typeof elasticsearchConfig>;
 
 /** A service without a way to verify tokens would refuse everyone: say so at start. */
 export function requireAuth<T extends AuthConfig>(config: T): T {

@@ -1,4 +1,5 @@
 import { CassandraOpLog, connectCassandra, migrateCassandra } from '@tandem/adapters-cassandra';
+import { openElasticsearchSearchIndex, readableFromMetadata } from '@tandem/adapters-elasticsearch';
 import { KafkaEventBus } from '@tandem/adapters-kafka';
 import { openPostgres } from '@tandem/adapters-postgres';
 import {
@@ -12,15 +13,16 @@ import {
   RedisPubSub,
 } from '@tandem/adapters-redis';
 import { openS3SnapshotStore } from '@tandem/adapters-s3';
-import { SqlMetadataStore, SqlSearchIndex } from '@tandem/adapters-sql';
+import { SqlMetadataStore } from '@tandem/adapters-sql';
 import { createTokenVerifier, type TokenVerifier } from '@tandem/auth';
 import type { CollabMessage } from '@tandem/collab-remote';
-import type { Log } from '@tandem/core';
+import type { Log, MetadataStore } from '@tandem/core';
 import type { Logger } from '@tandem/logging';
 import type { Registry } from '@tandem/metrics';
 import type {
   AuthConfig,
   CassandraConfig,
+  ElasticsearchConfig,
   KafkaConfig,
   PostgresConfig,
   RedisConfig,
@@ -98,10 +100,19 @@ export function openS3Snapshots(config: S3Config, log: Log) {
   });
 }
 
-/** Documents, permissions and (until the search service has its own index) search, on Postgres. */
+/** Documents and permissions on Postgres. */
 export async function openPostgresStores(config: PostgresConfig, log: Log) {
   const db = await openPostgres(config.POSTGRES_URL, { log });
-  return { db, metadata: new SqlMetadataStore(db), search: new SqlSearchIndex(db), close: () => db.close() };
+  return { db, metadata: new SqlMetadataStore(db), close: () => db.close() };
+}
+
+/** The search index; who may read what is asked of `metadata` at each search, so a permission change shows at once. */
+export function openElasticsearch(config: ElasticsearchConfig, metadata: Pick<MetadataStore, 'list'>) {
+  return openElasticsearchSearchIndex({
+    node: config.ELASTICSEARCH_URL,
+    index: config.ELASTICSEARCH_INDEX,
+    readable: readableFromMetadata(metadata),
+  });
 }
 
 export function tokenVerifier(config: AuthConfig): TokenVerifier {

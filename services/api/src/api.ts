@@ -1,6 +1,7 @@
 import { buildApi } from '@tandem/api';
 import { CollabRouter } from '@tandem/collab-remote';
 import {
+  openElasticsearch,
   openKafkaEvents,
   openPostgresStores,
   openRedis,
@@ -9,13 +10,12 @@ import {
 } from '@tandem/distributed';
 import type { Logger } from '@tandem/logging';
 import { createRegistry } from '@tandem/metrics';
-import { startSearchIndexer } from '@tandem/search-indexer';
 import type { ApiConfig } from './config.js';
 
 /**
- * The REST API: documents, permissions and search on Postgres; content, history and
- * restore through the worker that owns each document; lifecycle events to Kafka. It also
- * runs the search indexer (Postgres full-text search) until search has a service of its own.
+ * The REST API: documents and permissions on Postgres; search on Elasticsearch (kept up
+ * to date by the search-indexer service); content, history and restore through the worker
+ * that owns each document; lifecycle events to Kafka.
  */
 export async function startApiService(config: ApiConfig, log: Logger) {
   const verify = tokenVerifier(requireAuth(config));
@@ -23,21 +23,15 @@ export async function startApiService(config: ApiConfig, log: Logger) {
   const redis = await openRedis(config, log, 'api');
   const pg = await openPostgresStores(config, log);
   const events = openKafkaEvents(config, log, registry);
+  const search = await openElasticsearch(config, pg.metadata);
   const router = await CollabRouter.start({ inbox: redis.inbox, workers: redis.workers, events, log });
-  const indexer = startSearchIndexer({
-    events,
-    engine: router,
-    metadata: pg.metadata,
-    search: pg.search,
-    log,
-  });
   let ready = true;
   const app = await buildApi({
     log,
     registry,
     engine: router,
     metadata: pg.metadata,
-    search: pg.search,
+    search,
     fanOut: redis.fanOut,
     verify,
     ready: () => ready,
@@ -49,8 +43,8 @@ export async function startApiService(config: ApiConfig, log: Logger) {
     async close() {
       ready = false;
       await app.close();
-      await indexer.stop();
       await router.close();
+      await search.close();
       await events.close();
       await pg.close();
       await redis.close();

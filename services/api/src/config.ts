@@ -1,5 +1,12 @@
 import { env } from '@tandem/config';
-import { authConfig, kafkaConfig, postgresConfig, redisConfig, serviceConfig } from '@tandem/distributed';
+import {
+  authConfig,
+  elasticsearchConfig,
+  kafkaConfig,
+  postgresConfig,
+  redisConfig,
+  serviceConfig,
+} from '@tandem/distributed';
 import { z } from 'zod';
 
 export const apiConfig = z.object({
@@ -7,6 +14,7 @@ export const apiConfig = z.object({
   ...redisConfig,
   ...postgresConfig,
   ...kafkaConfig,
+  ...elasticsearchConfig,
   ...authConfig,
   /** The REST API, its OpenAPI page (/api/docs), /healthz, /readyz and /metrics. */
   PORT: env.port(8080),
