@@ -23,7 +23,16 @@ const close = async () => {};
 
 docStateStoreConformance('memory', async () => ({ store: new MemoryDocStateStore(), close }));
 opLogConformance('memory', async () => ({ store: new MemoryOpLog(), close }));
-snapshotStoreConformance('memory', async () => ({ store: new MemorySnapshotStore(), close }));
+snapshotStoreConformance('memory', async () => {
+  const store = new MemorySnapshotStore();
+  return {
+    store,
+    corrupt: async (docId, version) => {
+      if (!store.corrupt(docId, version)) throw new Error(`no snapshot ${docId}@${version} to corrupt`);
+    },
+    close,
+  };
+});
 presenceStoreConformance('memory', async () => ({ store: new MemoryPresenceStore(), close }));
 fanOutConformance('in-process', async () => {
   const fanOut = new InProcessFanOut();

@@ -1,4 +1,4 @@
-import { SqlMetadataStore, SqlSearchIndex, SqlSnapshotStore } from '@tandem/adapters-sql';
+import { type SqlClient, SqlMetadataStore, SqlSearchIndex, SqlSnapshotStore } from '@tandem/adapters-sql';
 import {
   metadataStoreConformance,
   searchIndexConformance,
@@ -16,7 +16,11 @@ afterAll(() => database.drop());
 
 snapshotStoreConformance('Postgres', async () => {
   const db = await openPostgres(await database.url());
-  return { store: new SqlSnapshotStore(db), close: () => db.close() };
+  return {
+    store: new SqlSnapshotStore(db),
+    corrupt: (docId, version) => corruptSnapshot(db, docId, version),
+    close: () => db.close(),
+  };
 });
 
 metadataStoreConformance('Postgres', async () => {
@@ -28,3 +32,13 @@ searchIndexConformance('Postgres', async () => {
   const db = await openPostgres(await database.url());
   return { index: new SqlSearchIndex(db), metadata: new SqlMetadataStore(db), close: () => db.close() };
 });
+
+/** Rewrites a snapshot's data behind the store's back, leaving its checksum: what only the checksum can catch. */
+async function corruptSnapshot(db: SqlClient, docId: string, version: number): Promise<void> {
+  const { rows } = await db.query(
+    `UPDATE snapshots SET data = to_json('corrupted ' || version::text) WHERE doc_id = $1 AND version = $2
+     RETURNING version`,
+    [docId, version],
+  );
+  if (rows.length !== 1) throw new Error(`no snapshot ${docId}@${version} to corrupt`);
+}

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import {
   DeleteBucketCommand,
   DeleteObjectsCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { readEndpoints } from '@tandem/testkit';
@@ -40,4 +42,17 @@ export async function emptyPrefix(client: S3Client, bucket: string, prefix: stri
 export async function deleteBucket(client: S3Client, bucket: string): Promise<void> {
   await emptyPrefix(client, bucket, '');
   await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
+
+/** Replaces an object's body behind the store's back, keeping its metadata (and so its checksum). */
+export async function overwriteBody(
+  admin: S3Client,
+  options: S3SnapshotStoreOptions,
+  key: string,
+  body: string,
+): Promise<void> {
+  const head = await admin.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }));
+  await admin.send(
+    new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: body, Metadata: head.Metadata ?? {} }),
+  );
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Log, StoredSnapshot } from '@tandem/core';
 import { TandemError } from '@tandem/errors';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import {
   type S3SnapshotStoreOptions,
   snapshotKey,
 } from '../src/index.js';
-import { deleteBucket, emptyPrefix, s3Options } from './s3-fixture.js';
+import { deleteBucket, emptyPrefix, overwriteBody, s3Options } from './s3-fixture.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -57,14 +57,6 @@ function instrumentedStore(warnings: Warning[] = []) {
 
 function text(docId: string, version: number, data: string): StoredSnapshot {
   return { docId, version, type: 'text', data };
-}
-
-/** Replaces an object's body behind the store's back, keeping its metadata (and so its checksum). */
-async function overwriteBody(admin: S3Client, options: S3SnapshotStoreOptions, key: string, body: string) {
-  const head = await admin.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }));
-  await admin.send(
-    new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: body, Metadata: head.Metadata ?? {} }),
-  );
 }
 
 describe('snapshot keys', () => {

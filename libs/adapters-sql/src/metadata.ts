@@ -2,7 +2,7 @@ import type { DocumentListItem, DocumentMeta, MetadataStore, Page, Permission } 
 import { TandemError } from '@tandem/errors';
 import type { DocTypeName } from '@tandem/ot';
 import type { Role } from '@tandem/protocol';
-import type { SqlClient } from './sql.js';
+import { type SqlClient, toNumber } from './sql.js';
 
 interface DocRow {
   id: string;
@@ -178,6 +178,74 @@ export class SqlMetadataStore implements MetadataStore {
       [docId],
     );
     return rows.map((row) => ({ userId: row.user_id, role: row.role }));
+  }
+
+  async setLatestSnapshot(docId: string, version: number): Promise<void> {
+    // greatest() ignores NULL, so the first recorded version replaces it.
+    await this.db.query(
+      `UPDATE documents SET latest_snapshot = greatest(latest_snapshot, $2::bigint)
+       WHERE id = $1 AND deleted_at IS NULL`,
+      [docId, version],
+    );
+  }
+
+  async setInitialContent(docId: string, content: unknown): Promise<void> {
+    await this.db.query(
+      'UPDATE documents SET initial_content = $2::text::json WHERE id = $1 AND deleted_at IS NULL',
+      [docId, JSON.stringify(content)],
+    );
+  }
+
+  async snapshotState(docId: string): Promise<{
+    type: DocTypeName;
+    latestSnapshot: number | null;
+    initial: { content: unknown } | null;
+  } | null> {
+    // has_initial: a JSON null content and a SQL NULL both read back as null.
+    const { rows } = await this.db.query<{
+      type: DocTypeName;
+      latest_snapshot: number | string | null;
+      initial_content: unknown;
+      has_initial: boolean;
+    }>(
+      `SELECT type, latest_snapshot, initial_content, initial_content IS NOT NULL AS has_initial
+       FROM documents WHERE id = $1 AND deleted_at IS NULL`,
+      [docId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      type: row.type,
+      latestSnapshot: row.latest_snapshot === null ? null : toNumber(row.latest_snapshot),
+      initial: row.has_initial ? { content: row.initial_content } : null,
+    };
+  }
+
+  async snapshotVersions(options: {
+    limit: number;
+    after?: string;
+  }): Promise<Page<{ docId: string; latestSnapshot: number | null; hasInitial: boolean }>> {
+    const { limit } = options;
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new TandemError('BAD_MESSAGE', 'limit must be a positive integer', { details: { limit } });
+    }
+    const { rows } = await this.db.query<{
+      id: string;
+      latest_snapshot: number | string | null;
+      has_initial: boolean;
+    }>(
+      `SELECT id, latest_snapshot, initial_content IS NOT NULL AS has_initial FROM documents
+       WHERE deleted_at IS NULL AND ($1::text IS NULL OR id > $1)
+       ORDER BY id LIMIT $2`,
+      [options.after ?? null, limit + 1],
+    );
+    const items = rows.slice(0, limit).map((row) => ({
+      docId: row.id,
+      latestSnapshot: row.latest_snapshot === null ? null : toNumber(row.latest_snapshot),
+      hasInitial: row.has_initial,
+    }));
+    const last = items[items.length - 1];
+    return { items, next: rows.length > limit && last ? last.docId : null };
   }
 }
 

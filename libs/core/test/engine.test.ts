@@ -108,6 +108,17 @@ describe('the commit pipeline', () => {
     expect((await engine.open('d')).snapshot).toBe('ab');
   });
 
+  it('answers a resend of a committed op with its version after the client moved on to later seqs', async () => {
+    const { engine, opLog } = setup();
+    await engine.initDocument('d', 'text', '');
+    await engine.submit(op({ seq: 1, op: ['a'] }));
+    await engine.submit(op({ seq: 2, baseVersion: 1, op: [1, 'b'] }));
+    // A router sends seq 1 again: its first answer was lost, but the client had its ack from the broadcast.
+    expect(await engine.submit(op({ seq: 1, op: ['a'] }))).toEqual({ version: 1, duplicate: true });
+    expect(await opLog.latestVersion('d')).toBe(2);
+    expect((await engine.open('d')).snapshot).toBe('ab');
+  });
+
   it('refuses a seq older than the last committed one', async () => {
     const { engine } = setup();
     await engine.initDocument('d', 'text', '');

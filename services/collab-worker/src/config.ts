@@ -1,6 +1,13 @@
 import { hostname } from 'node:os';
 import { env } from '@tandem/config';
-import { cassandraConfig, kafkaConfig, redisConfig, s3Config, serviceConfig } from '@tandem/distributed';
+import {
+  cassandraConfig,
+  kafkaConfig,
+  postgresConfig,
+  redisConfig,
+  s3Config,
+  serviceConfig,
+} from '@tandem/distributed';
 import { z } from 'zod';
 
 export const workerConfig = z.object({
@@ -9,6 +16,7 @@ export const workerConfig = z.object({
   ...cassandraConfig,
   ...kafkaConfig,
   ...s3Config,
+  ...postgresConfig,
   /** /healthz, /readyz and /metrics; 0 picks a free port. */
   PORT: env.port(9100),
   /** This worker's member id on the ring; unique per process (a pod name suits). */

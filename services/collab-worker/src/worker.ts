@@ -3,6 +3,7 @@ import { CollabEngine } from '@tandem/core';
 import {
   openCassandraOpLog,
   openKafkaEvents,
+  openPostgresStores,
   openRedis,
   openS3Snapshots,
   startOpsServer,
@@ -14,7 +15,8 @@ import type { WorkerConfig } from './config.js';
 
 /**
  * A collab worker: the commit pipeline over Redis (document state, fan-out, inbox,
- * membership), Cassandra (op log), S3 (snapshots) and Kafka (events). It listens on its
+ * membership), Cassandra (op log), S3 (snapshots), Kafka (events) and Postgres (the
+ * documents' metadata, for rebuilding one whose snapshots are all corrupt). It listens on its
  * inbox before it joins the ring, so nothing is routed to it that it would miss, and
  * leaves the ring before it stops listening, so a clean stop hands its documents over
  * at once instead of after the heartbeat TTL.
@@ -26,10 +28,13 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
   const cassandra = await openCassandraOpLog(config);
   const events = openKafkaEvents(config, log, registry);
   const snapshots = await openS3Snapshots(config, log);
+  // Only read when every snapshot of a document is corrupt: its type and version 0 are there.
+  const pg = await openPostgresStores(config, log);
   const engine = new CollabEngine({
     state: redis.state,
     opLog: cassandra.opLog,
     snapshots,
+    metadata: pg.metadata,
     fanOut: redis.fanOut,
     events,
     log,
@@ -59,6 +64,7 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
       await events.close();
       snapshots.close();
       await cassandra.close();
+      await pg.close();
       await redis.close();
     },
   };

@@ -15,6 +15,7 @@ import { attachGateway } from '@tandem/gateway';
 import type { Logger } from '@tandem/logging';
 import { createRegistry, engineMetrics } from '@tandem/metrics';
 import { startSearchIndexer } from '@tandem/search-indexer';
+import { startSnapshotter } from '@tandem/snapshotter';
 import type { StandaloneConfig } from './config.js';
 import { createHttpServer } from './http.js';
 
@@ -51,7 +52,7 @@ export async function startEmbedded(config: StandaloneConfig, log: Logger): Prom
     dir: join(config.DATA_DIR, 'journal'),
     onFlushError: (err) => log.error({ err }, 'moving ops from the journal into the op log failed; retrying'),
   });
-  const snapshots = new SqlSnapshotStore(db);
+  const snapshots = new SqlSnapshotStore(db, { log });
   const metadata = new SqlMetadataStore(db);
   const search = new SqlSearchIndex(db);
   const fanOut = new InProcessFanOut();
@@ -63,6 +64,7 @@ export async function startEmbedded(config: StandaloneConfig, log: Logger): Prom
       snapshots,
       fanOut,
       events,
+      metadata,
       log,
       observer: engineMetrics(registry),
     },
@@ -70,6 +72,7 @@ export async function startEmbedded(config: StandaloneConfig, log: Logger): Prom
   );
   const presence = new PresenceHub({ store: new MemoryPresenceStore(), fanOut, docs: engine, log });
   const indexer = startSearchIndexer({ events, engine, metadata, search, log });
+  const snapshotter = startSnapshotter({ events, snapshots, opLog, metadata, log, registry });
   const verify = createTokenVerifier(
     config.JWKS_URL
       ? {
@@ -114,6 +117,7 @@ export async function startEmbedded(config: StandaloneConfig, log: Logger): Prom
       presence.close();
       await engine.close();
       await indexer.stop();
+      await snapshotter.stop();
       await opLog.close();
       await db.close();
     },

@@ -5,6 +5,13 @@ import { suiteFixture } from './suite-fixture.js';
 /** What a snapshot store adapter's test gives the suite: a ready store, and how to release it. */
 export interface SnapshotStoreFixture {
   store: SnapshotStore;
+  /**
+   * Changes the stored data of the snapshot at (docId, version) behind the store's back, as
+   * a faulty disk or a stray write would, leaving the checksum the store kept for it as it
+   * was. The corrupted data must still be well-formed where the store can tell (valid JSON
+   * naming the same document and version), so that only the checksum can catch it.
+   */
+  corrupt(docId: string, version: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -97,6 +104,67 @@ export function snapshotStoreConformance(name: string, factory: () => Promise<Sn
       expect(await store().latest(doc)).toBeNull();
       expect(await store().latest(other)).toEqual(text(other, 1, 'other'));
       await store().purge(uniqueId());
+    });
+
+    describe('checksums', () => {
+      it('skips a snapshot whose data no longer matches its checksum, in favour of the one before', async () => {
+        const doc = uniqueId();
+        for (const version of [0, 10, 20]) await store().put(text(doc, version, `v${version}`));
+        await fixture().corrupt(doc, 20);
+        expect(await store().latest(doc)).toEqual(text(doc, 10, 'v10'));
+        expect(await store().latest(doc, 20)).toEqual(text(doc, 10, 'v10'));
+        expect(await store().latest(doc, 15)).toEqual(text(doc, 10, 'v10'));
+      });
+
+      it('skips every corrupt snapshot down to the newest intact one', async () => {
+        const doc = uniqueId();
+        for (const version of [0, 10, 20, 30]) await store().put(text(doc, version, `v${version}`));
+        await fixture().corrupt(doc, 30);
+        await fixture().corrupt(doc, 20);
+        await fixture().corrupt(doc, 10);
+        expect(await store().latest(doc)).toEqual(text(doc, 0, 'v0'));
+        expect(await store().latest(doc, 25)).toEqual(text(doc, 0, 'v0'));
+      });
+
+      it('checks the data of every document type', async () => {
+        const rich: StoredSnapshot = {
+          docId: uniqueId(),
+          version: 4,
+          type: 'rich-text',
+          data: [{ insert: 'bold', attributes: { bold: true } }, { insert: '\n' }],
+        };
+        const json: StoredSnapshot = { docId: uniqueId(), version: 4, type: 'json1', data: { a: [1, 2] } };
+        for (const snapshot of [rich, json]) {
+          const previous = { ...snapshot, version: 2 };
+          await store().put(previous);
+          await store().put(snapshot);
+          await fixture().corrupt(snapshot.docId, 4);
+          expect(await store().latest(snapshot.docId)).toEqual(previous);
+        }
+      });
+
+      it('has no snapshot when every one is corrupt, and is whole again once one is put again', async () => {
+        const doc = uniqueId();
+        await store().put(text(doc, 0, ''));
+        await store().put(text(doc, 5, 'five'));
+        await fixture().corrupt(doc, 0);
+        await fixture().corrupt(doc, 5);
+        expect(await store().latest(doc)).toBeNull();
+        expect(await store().latest(doc, 3)).toBeNull();
+        await store().put(text(doc, 5, 'five'));
+        expect(await store().latest(doc)).toEqual(text(doc, 5, 'five'));
+        expect(await store().latest(doc, 4)).toBeNull();
+      });
+
+      it('keeps a corrupt snapshot of one document from hiding another', async () => {
+        const doc = uniqueId();
+        const other = uniqueId();
+        await store().put(text(doc, 1, 'one'));
+        await store().put(text(other, 1, 'other'));
+        await fixture().corrupt(doc, 1);
+        expect(await store().latest(doc)).toBeNull();
+        expect(await store().latest(other)).toEqual(text(other, 1, 'other'));
+      });
     });
   });
 }

@@ -10,9 +10,10 @@ import {
 import type { DocStateStore } from '../ports/doc-state.js';
 import type { EventBus, TandemEvent } from '../ports/events.js';
 import type { FanOut } from '../ports/fan-out.js';
+import type { MetadataStore } from '../ports/metadata.js';
 import type { OpLog } from '../ports/op-log.js';
 import type { ClientSeq, OpRecord } from '../ports/op-record.js';
-import type { SnapshotStore } from '../ports/snapshots.js';
+import type { SnapshotStore, StoredSnapshot } from '../ports/snapshots.js';
 import type { CollabService } from './collab-service.js';
 import { conflictNotice } from './conflict-notice.js';
 import { EventOutbox } from './event-outbox.js';
@@ -25,6 +26,11 @@ export interface CollabEngineDeps {
   snapshots: SnapshotStore;
   fanOut: FanOut;
   events: EventBus;
+  /**
+   * Where a document whose snapshots are all corrupt finds its type and the copy of its
+   * version 0 to rebuild it from its op log; without it such a document cannot be opened.
+   */
+  metadata?: Pick<MetadataStore, 'snapshotState'>;
   log?: Log;
   observer?: EngineObserver;
   now?: () => number;
@@ -136,11 +142,9 @@ export class CollabEngine implements CollabService {
     if (version > doc.version)
       throw new TandemError('VERSION_FUTURE', `Document ${docId} is at version ${doc.version}`);
     if (version === doc.version) return doc.snapshot;
-    const base = await this.deps.snapshots.latest(docId, version);
-    if (!base)
-      throw new TandemError('DOC_NOT_FOUND', `Document ${docId} has no content at or below ${version}`);
+    const base = await this.snapshotAtOrBelow(docId, version);
     const ops = await this.deps.opLog.read(docId, base.version + 1, version);
-    return ops.reduce((snap, r) => doc.type.apply(snap, r.op), base.data);
+    return replay(doc.type, base.data, ops);
   }
 
   /**
@@ -257,16 +261,14 @@ export class CollabEngine implements CollabService {
 
   /** Latest snapshot plus the op log's tail, then the state store seeded (or repaired) to match. */
   private async loadFromStores(docId: string): Promise<LiveDoc> {
-    const base = await this.deps.snapshots.latest(docId);
-    if (!base) throw new TandemError('DOC_NOT_FOUND', `No document ${docId}`);
+    const base = await this.snapshotAtOrBelow(docId);
     const type = getDocType(base.type);
     const tail = await this.deps.opLog.read(docId, base.version + 1);
-    let snapshot = base.data;
     tail.forEach((r, i) => {
       if (r.version !== base.version + i + 1)
         throw new TandemError('INTERNAL', `Op log of ${docId} has a gap at ${r.version}`);
-      snapshot = type.apply(snapshot, r.op);
     });
+    const snapshot = replay(type, base.data, tail);
     const version = base.version + tail.length;
     const doc = new LiveDoc(docId, type, snapshot, version, tail.slice(-this.recentKept), this.recentKept);
     for (const r of tail) doc.seqs.set(r.clientId, { seq: r.seq, version: r.version });
@@ -274,6 +276,29 @@ export class CollabEngine implements CollabService {
     this.docs.set(docId, doc);
     this.observer.liveDocs(this.docs.size);
     return doc;
+  }
+
+  /**
+   * The newest intact snapshot at or below `maxVersion` (the store skips corrupt ones). With
+   * none left, the document is rebuilt from its op log from version 0, whose content the
+   * metadata store keeps a copy of once the snapshot service has seen the document created:
+   * until then (a creation still writing version 0, say) it is not found, rather than
+   * loaded as an empty document.
+   */
+  private async snapshotAtOrBelow(docId: string, maxVersion?: number): Promise<StoredSnapshot> {
+    const stored = await this.deps.snapshots.latest(docId, maxVersion);
+    if (stored) return stored;
+    const state = await this.deps.metadata?.snapshotState(docId);
+    if (!state?.initial) {
+      throw new TandemError(
+        'DOC_NOT_FOUND',
+        maxVersion === undefined
+          ? `No document ${docId}`
+          : `Document ${docId} has no content at or below ${maxVersion}`,
+      );
+    }
+    this.log.error({ docId, maxVersion }, 'no intact snapshot left: rebuilding the document from its op log');
+    return { docId, version: 0, type: getDocType(state.type).name, data: state.initial.content };
   }
 
   /**
@@ -394,8 +419,15 @@ export class CollabEngine implements CollabService {
       try {
         const last = batchSeqs.get(req.clientId) ?? (await this.lastSeq(doc, req.clientId));
         if (req.seq <= last.seq) {
-          if (req.seq < last.seq) throw new TandemError('OP_INVALID', `seq ${req.seq} was used before`);
-          outcomes.push({ kind: 'duplicate', pending, version: last.version });
+          // An older seq may be a committed op sent again after the client moved on: a router's
+          // retry whose first answer was lost while the ack reached the client in the broadcast.
+          const committed =
+            req.seq === last.seq
+              ? last.version
+              : (committedAt(records, req.clientId, req.seq) ??
+                committedAt(doc.recent, req.clientId, req.seq));
+          if (committed === undefined) throw new TandemError('OP_INVALID', `seq ${req.seq} was used before`);
+          outcomes.push({ kind: 'duplicate', pending, version: committed });
           continue;
         }
         if (req.baseVersion > version) {
@@ -478,4 +510,24 @@ export class CollabEngine implements CollabService {
     for (const r of results)
       if (r.status === 'rejected') this.log.warn({ err: r.reason, docId: doc.id }, 'broadcast failed');
   }
+}
+
+/**
+ * The snapshot after `ops`, applied as one composed op. Applying costs the document's size
+ * per op (a text apply copies the string) while composing costs only the ops' size, so a
+ * tail of 100 ops on a document of a million characters costs one copy instead of 100
+ * (docs/benchmarks.md). The ops are copied first: ot-text-unicode's compose merges
+ * adjacent deletes by assigning to a component it took from its input.
+ */
+function replay(type: AnyDocType, snapshot: unknown, ops: readonly OpRecord[]): unknown {
+  const [first, ...rest] = ops;
+  if (!first) return snapshot;
+  let op = structuredClone(first.op);
+  for (const r of rest) op = type.compose(op, structuredClone(r.op));
+  return type.apply(snapshot, op);
+}
+
+/** The version at which `clientId` committed `seq`, if it is among `ops`. */
+function committedAt(ops: readonly OpRecord[], clientId: string, seq: number): number | undefined {
+  return ops.findLast((r) => r.clientId === clientId && r.seq === seq)?.version;
 }

@@ -43,4 +43,35 @@ export interface MetadataStore {
   /** Grants or changes a role; null revokes it. The owner's own role cannot be changed. */
   setRole(docId: string, userId: string, role: Role | null): Promise<void>;
   permissions(docId: string): Promise<Permission[]>;
+  /**
+   * Records that the snapshot store holds a snapshot of the document at `version`. The
+   * recorded version never moves back (a redelivered event may store an older snapshot
+   * again); a missing or deleted document is left as it is.
+   */
+  setLatestSnapshot(docId: string, version: number): Promise<void>;
+  /**
+   * Keeps a copy of the document's content at version 0, away from its snapshots: what its
+   * op log is replayed onto when every snapshot of it is corrupt. A missing or deleted
+   * document is left as it is.
+   */
+  setInitialContent(docId: string, content: unknown): Promise<void>;
+  /**
+   * What the metadata knows of the document's snapshots: its type, the latest recorded
+   * snapshot version and its initial content (each null until recorded). Null when there is
+   * no such document or it was deleted.
+   */
+  snapshotState(docId: string): Promise<{
+    type: DocTypeName;
+    latestSnapshot: number | null;
+    initial: { content: unknown } | null;
+  } | null>;
+  /**
+   * Every live document with its latest recorded snapshot version and whether its initial
+   * content is kept, in id order, `limit` per page: what the snapshot service checks for
+   * documents it missed while it was down.
+   */
+  snapshotVersions(options: {
+    limit: number;
+    after?: string;
+  }): Promise<Page<{ docId: string; latestSnapshot: number | null; hasInitial: boolean }>>;
 }
