@@ -4,7 +4,7 @@ import type { ClientDriver, Editor, EditorEvents, TextOp } from './clients/edito
 import { sharedbDriver } from './clients/sharedb.js';
 import { tandemDriver } from './clients/tandem.js';
 import { LatencyTracker } from './latency.js';
-import { machineBusySeconds, processCpuSeconds, processMemory } from './proc.js';
+import { machineBusySeconds, processTree, totalCpuSeconds, totalMemory } from './proc.js';
 import type { RunningTarget, Target } from './targets/index.js';
 
 /**
@@ -207,7 +207,8 @@ export async function runStep(target: Target, spec: StepSpec): Promise<StepResul
       const group: Editor[] = [];
       for (let e = 0; e < spec.editorsPerDoc; e++) {
         const token = await server.tokenFor(`user-${d}-${e}`, [docIds[d] as string]);
-        group.push(driver.connect(server.url, token, docIds[d] as string, d, meter));
+        const url = server.urls[(d * spec.editorsPerDoc + e) % server.urls.length] as string;
+        group.push(driver.connect(url, token, docIds[d] as string, d, meter));
       }
       editors.push(group);
     }
@@ -228,6 +229,7 @@ export async function runStep(target: Target, spec: StepSpec): Promise<StepResul
     let windowOpen = false;
     let cpu0 = 0;
     let busy0 = 0;
+    let serverPids: number[] = [];
     let gen0 = process.cpuUsage();
     let dropped = 0;
     const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
@@ -253,14 +255,15 @@ export async function runStep(target: Target, spec: StepSpec): Promise<StepResul
         if (!windowOpen && t >= start + spec.warmupMs) {
           windowOpen = true;
           meter.setWindow(t, t + spec.durationMs);
-          cpu0 = processCpuSeconds(server.pid);
+          serverPids = processTree(server.pids);
+          cpu0 = totalCpuSeconds(serverPids);
           busy0 = machineBusySeconds();
           gen0 = process.cpuUsage();
           loopDelay.enable();
         }
         if (windowOpen && t >= meter.windowEnd) {
           windowEndedAt = t;
-          cpu1 = processCpuSeconds(server.pid);
+          cpu1 = totalCpuSeconds(serverPids);
           busy1 = machineBusySeconds();
           gen1 = process.cpuUsage(gen0);
           loopDelay.disable();
@@ -309,7 +312,7 @@ export async function runStep(target: Target, spec: StepSpec): Promise<StepResul
     );
     const drainMs = now() - drainStart;
     const serverDocs = await driver.readServer(
-      server.url,
+      server.urls[0] as string,
       await server.tokenFor('load-observer', docIds),
       docIds,
     );
@@ -327,7 +330,7 @@ export async function runStep(target: Target, spec: StepSpec): Promise<StepResul
         convergence = `${docIds[d]}: editor ${bad} at version ${e.version} (${codePointLength(e.text)} code points), server at ${truth?.version} (${truth ? codePointLength(truth.text) : '?'} code points)`;
       }
     }
-    const memory = processMemory(server.pid);
+    const memory = totalMemory(processTree(server.pids));
     const windowS = (windowEndedAt - meter.windowStart) / 1000;
     const h = meter.tracker.histogram;
     const serverCpuS = cpu1 - cpu0;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of the utime/stime fields in /proc/<pid>/stat (100 on Linux almost always). */
 const CLK_TCK = (() => {
@@ -20,11 +20,63 @@ export function processCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
+/** The processes started by `roots`, the roots included (Postgres backends, JVM helpers…). */
+export function processTree(roots: readonly number[]): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid);
+      if (list) list.push(Number(entry));
+      else children.set(ppid, [Number(entry)]);
+    } catch {
+      // Exited while the table was read.
+    }
+  }
+  const all: number[] = [];
+  const visit = (pid: number) => {
+    all.push(pid);
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  for (const root of roots) visit(root);
+  return all;
+}
+
+/** CPU seconds of every process in `pids`, summed (a process that has exited counts as 0). */
+export function totalCpuSeconds(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += processCpuSeconds(pid);
+    } catch {
+      // Gone: its time left with it.
+    }
+  }
+  return total;
+}
+
 export interface ProcessMemory {
   /** Resident set size now, MiB (VmRSS). */
   rssMb: number;
   /** Peak resident set size since the process started, MiB (VmHWM). */
   peakRssMb: number;
+}
+
+/** Memory of every process in `pids`, summed. */
+export function totalMemory(pids: readonly number[]): ProcessMemory {
+  const sum = { rssMb: 0, peakRssMb: 0 };
+  for (const pid of pids) {
+    try {
+      const m = processMemory(pid);
+      sum.rssMb += m.rssMb;
+      sum.peakRssMb += m.peakRssMb;
+    } catch {
+      // Gone.
+    }
+  }
+  return sum;
 }
 
 export function processMemory(pid: number): ProcessMemory {

@@ -1,3 +1,5 @@
+export * from './e2e.js';
+export * from './endpoints.js';
 export * from './generators.js';
 export * from './random.js';
 export * from './reference-server.js';

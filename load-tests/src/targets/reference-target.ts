@@ -12,8 +12,8 @@ export const referenceTarget: Target = {
   async start(): Promise<RunningTarget> {
     const server = await ServerChannel.start('reference-server-process.ts');
     return {
-      url: server.url,
-      pid: server.pid,
+      urls: [server.url],
+      pids: [server.pid],
       createDocs: (docIds, content) => server.createDocs(docIds, content),
       tokenFor: async (user) => user,
       stop: () => server.stop(),

@@ -11,8 +11,8 @@ export const sharedbTarget: Target = {
   async start(): Promise<RunningTarget> {
     const server = await ServerChannel.start('sharedb-server.ts');
     return {
-      url: server.url,
-      pid: server.pid,
+      urls: [server.url],
+      pids: [server.pid],
       createDocs: (docIds, content) => server.createDocs(docIds, content),
       tokenFor: async () => '',
       stop: () => server.stop(),

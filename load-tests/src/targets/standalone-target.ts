@@ -46,8 +46,8 @@ export const standaloneTarget: Target = {
       for (let i = 0; i < items.length; i += 20) await Promise.all(items.slice(i, i + 20).map(fn));
     };
     return {
-      url: `ws://127.0.0.1:${port}/ws`,
-      pid: child.pid as number,
+      urls: [`ws://127.0.0.1:${port}/ws`],
+      pids: [child.pid as number],
       createDocs: (docIds, content) =>
         inBatches(docIds, (id) =>
           call('POST', '/api/v1/documents', owner, { id, title: id, type: 'text', content }),

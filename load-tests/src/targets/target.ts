@@ -15,10 +15,13 @@ export interface Target {
 }
 
 export interface RunningTarget {
-  /** WebSocket URL the editors connect to. */
-  readonly url: string;
-  /** The server process, whose /proc/<pid>/{stat,status} the generator reads. */
-  readonly pid: number;
+  /** WebSocket URLs the editors connect to, spread over them in turn (a cluster has several gateways). */
+  readonly urls: readonly string[];
+  /**
+   * The processes whose CPU and memory count as the server's, read from /proc/<pid>: the
+   * server, or every process of a cluster, infrastructure included. Their children count too.
+   */
+  readonly pids: readonly number[];
   /** Creates `text` documents with these ids, each holding `content`. */
   createDocs(docIds: string[], content: string): Promise<void>;
   /**

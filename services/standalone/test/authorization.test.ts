@@ -1,14 +1,6 @@
+import { type Api, LiveClient, RawSocket, type SignedIn, sleep, waitFor } from '@tandem/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Api,
-  LiveClient,
-  RawSocket,
-  type SignedIn,
-  sleep,
-  startTestServer,
-  type TestServer,
-  waitFor,
-} from './helpers.js';
+import { startTestServer, type TestServer } from './helpers.js';
 
 /**
  * Contract item 6: authorization on every message. A viewer reads but cannot write, a

@@ -1,4 +1,3 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Api,
   LiveClient,
@@ -6,10 +5,10 @@ import {
   randomClientId,
   type SignedIn,
   sleep,
-  startTestServer,
-  type TestServer,
   waitFor,
-} from './helpers.js';
+} from '@tandem/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './helpers.js';
 
 /**
  * Contract item 7: bad input gets a clear error code and changes nothing. Each case

@@ -1,15 +1,18 @@
 import type { ClientDoc } from '@tandem/client';
-import { Random, randomInitial, randomOp, seedFromEnv } from '@tandem/testkit';
-import { describe, expect, it } from 'vitest';
 import {
   type CommittedRecord,
   checkLog,
   LiveClient,
+  Random,
+  randomInitial,
+  randomOp,
   replay,
+  seedFromEnv,
   sleep,
-  useTestServer,
   waitFor,
-} from './helpers.js';
+} from '@tandem/testkit';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from './helpers.js';
 
 /**
  * Contract item 1 over real sockets: 4 documents (text, rich-text, json1, text) × 4

@@ -2,22 +2,22 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClientDoc } from '@tandem/client';
-import { Random, seedFromEnv } from '@tandem/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
 import {
   Api,
   type CommittedRecord,
   checkLog,
+  devSignIn,
   freePort,
   LiveClient,
-  ROOT,
+  Random,
   replay,
+  seedFromEnv,
   sleep,
-  TEST_SECRET,
-  tempDataDir,
   waitFor,
   wsUrlOf,
-} from './helpers.js';
+} from '@tandem/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, TEST_SECRET, tempDataDir } from './helpers.js';
 
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
@@ -164,7 +164,7 @@ describe('crash: SIGKILL under load, restart on the same data', () => {
     const port = await freePort();
     child = await ChildServer.start(port, dataDir);
     const url = `http://127.0.0.1:${port}`;
-    const api = new Api(url);
+    const api = new Api(url, devSignIn(url));
 
     const owner = await api.signIn('Crash Owner');
     const editors = await Promise.all([0, 1, 2].map((i) => api.signIn(`Crash Editor ${i}`)));

@@ -1,7 +1,7 @@
 import type { ClientDoc } from '@tandem/client';
-import { Random, seedFromEnv } from '@tandem/testkit';
+import { checkLog, LiveClient, Random, replay, seedFromEnv, sleep, waitFor } from '@tandem/testkit';
 import { describe, expect, it } from 'vitest';
-import { checkLog, LiveClient, replay, sleep, useTestServer, waitFor } from './helpers.js';
+import { useTestServer } from './helpers.js';
 
 /** Code-point offsets in `text` where a marker may go: the start, the end, and after each `]`. */
 function boundaries(text: string): number[] {

@@ -1,6 +1,7 @@
 import type { TandemClientEvents } from '@tandem/client';
+import { LiveClient, RawSocket, waitFor } from '@tandem/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LiveClient, RawSocket, startTestServer, type TestServer, waitFor } from './helpers.js';
+import { startTestServer, type TestServer } from './helpers.js';
 
 /**
  * Graceful shutdown: close() of the embedded server tells every connected client to

@@ -1,0 +1,77 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { signToken } from '@tandem/auth';
+import { startCluster } from '@tandem/cluster';
+import { endpointsPath, readEndpoints } from '@tandem/testkit';
+import type { RunningTarget, Target } from './target.js';
+
+/**
+ * The pids of the servers `pnpm infra:up` started (each server's pids/*.json), so that a
+ * cluster's CPU per op includes its infrastructure: Redis, Cassandra, Kafka, Postgres, S3
+ * and Elasticsearch. The Redis Cluster (there for the Lua scripts' tests) serves no cluster.
+ */
+function infrastructurePids(): number[] {
+  const root = dirname(endpointsPath());
+  const pids: number[] = [];
+  for (const server of ['redis', 'postgres', 'cassandra', 'kafka', 's3', 'elasticsearch']) {
+    const dir = join(root, server, 'pids');
+    for (const file of readdirSync(dir)) {
+      pids.push((JSON.parse(readFileSync(join(dir, file), 'utf8')) as { pid: number }).pid);
+    }
+  }
+  return pids;
+}
+
+/**
+ * Tandem in distributed mode on the servers of `pnpm infra:up`: gateways, collab workers
+ * and the api as separate processes (infra/cluster), editors spread over the gateways, ops
+ * durable in Cassandra before their ack. CPU and memory are summed over every process of
+ * the cluster and of its infrastructure.
+ */
+export function clusterTarget(name: string, shape: { gateways: number; workers: number }): Target {
+  return {
+    name,
+    client: 'tandem',
+    async start(): Promise<RunningTarget> {
+      const cluster = await startCluster({
+        endpoints: readEndpoints(),
+        logDir: await mkdtemp(join(tmpdir(), `tandem-${name}-`)),
+        ...shape,
+        env: { LOG_LEVEL: 'warn', OPS_PER_SECOND: '10000', MAX_DOCS_PER_SOCKET: '1000' },
+      });
+      const token = (user: string) => signToken(cluster.authSecret, { userId: user, name: user });
+      const owner = await token('load-owner');
+      const call = async (method: string, path: string, body: unknown) => {
+        const res = await fetch(`${cluster.apiUrl}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${owner}` },
+          body: JSON.stringify(body),
+        });
+        if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      };
+      const inBatches = async <T>(items: T[], fn: (item: T) => Promise<unknown>) => {
+        for (let i = 0; i < items.length; i += 20) await Promise.all(items.slice(i, i + 20).map(fn));
+      };
+      return {
+        urls: cluster.gatewayUrls,
+        pids: [
+          ...[cluster.api, ...cluster.gateways, ...cluster.workers].map((p) => p.pid),
+          ...infrastructurePids(),
+        ],
+        createDocs: (docIds, content) =>
+          inBatches(docIds, (id) =>
+            call('POST', '/api/v1/documents', { id, title: id, type: 'text', content }),
+          ),
+        async tokenFor(user, docIds) {
+          await inBatches(docIds, (id) =>
+            call('PUT', `/api/v1/documents/${id}/permissions/${user}`, { role: 'editor' }),
+          );
+          return token(user);
+        },
+        stop: () => cluster.stop(),
+      };
+    },
+  };
+}
