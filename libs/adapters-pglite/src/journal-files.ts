@@ -23,6 +23,8 @@ import { crc32 } from 'node:zlib';
 export class JournalFiles {
   private fd: number;
   private segment: number;
+  /** The fdatasync in flight, if any: a rotation closes the sealed segment only after it. */
+  private syncing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly dir: string,
@@ -70,7 +72,11 @@ export class JournalFiles {
   /** Resolves when everything written so far to the current segment is on disk. */
   sync(): Promise<void> {
     const fd = this.fd;
-    return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    const done = new Promise<void>((resolve, reject) =>
+      fdatasync(fd, (err) => (err ? reject(err) : resolve())),
+    );
+    this.syncing = done.catch(() => {});
+    return done;
   }
 
   /**
@@ -84,7 +90,8 @@ export class JournalFiles {
     const previous = this.fd;
     this.fd = openSync(this.path(this.segment), 'a');
     fsyncDir(this.dir);
-    closeSync(previous);
+    // Closing the descriptor under an fdatasync still running in the thread pool would fail it (EBADF).
+    void this.syncing.then(() => closeSync(previous));
     return sealed;
   }
 
@@ -98,7 +105,8 @@ export class JournalFiles {
     this.sealed = keep;
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.syncing;
     closeSync(this.fd);
   }
 

@@ -238,7 +238,7 @@ export class JournaledOpLog implements OpLog {
     await this.drainSyncs();
     await this.flush();
     this.files.deleteSealed(Number.POSITIVE_INFINITY);
-    this.files.close();
+    await this.files.close();
   }
 }
 

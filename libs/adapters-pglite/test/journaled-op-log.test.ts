@@ -123,6 +123,25 @@ describe('JournaledOpLog', () => {
     await log.close();
   });
 
+  it('moves ops while appends are still syncing, failing none of them', async () => {
+    const inner = new MemoryOpLog();
+    const log = await openUnflushed(inner, tempDir());
+    const appends: Promise<void>[] = [];
+    const flushes: Promise<void>[] = [];
+    for (let v = 1; v <= 300; v++) {
+      appends.push(log.append('doc-1', records(v, v)));
+      if (v % 7 === 0) {
+        // Once the turn's appends are written and their fdatasync is running, a flush seals
+        // the segment under it.
+        await new Promise((resolve) => setImmediate(resolve));
+        flushes.push(log.flush());
+      }
+    }
+    await Promise.all([...appends, ...flushes]);
+    await log.close();
+    expect(await inner.read('doc-1', 1)).toEqual(records(1, 300));
+  });
+
   it('answers resends and latest versions from ops still in memory', async () => {
     const log = await openUnflushed(new MemoryOpLog(), tempDir());
     await log.append('doc-1', records(1, 3, 'client-b'));

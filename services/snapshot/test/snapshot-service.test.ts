@@ -141,10 +141,14 @@ describe('snapshot service', () => {
       await waitFor('the snapshot at 100', async () => (await recorded()) === 100);
       expect((await pgStores.metadata.snapshotState(doc))?.initial).toEqual({ content: 'start:' });
 
-      // Stopped while the document is edited: its events wait in Kafka.
+      // Stopped while the document is edited: its events wait in Kafka. On a busy machine the
+      // 150 ops may take longer than SNAPSHOT_AFTER_MS, so an activity snapshot at 150 may
+      // have come before the stop.
       await service.close();
+      const beforeStop = await recorded();
+      expect([100, 150]).toContain(beforeStop);
       await type(260);
-      expect(await recorded()).toBe(100);
+      expect(await recorded()).toBe(beforeStop);
 
       // Without the start-up check, so that only Kafka (the group's committed offsets) can
       // bring back what was missed.
@@ -159,6 +163,7 @@ describe('snapshot service', () => {
 
       const metrics = await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
       expect(metrics).toMatch(/^tandem_snapshots_written_total\{reason="ops"[^}]*\} 3$/m);
+      // Counted by this run of the service: the activity snapshot at 410 only.
       expect(metrics).toMatch(/^tandem_snapshots_written_total\{reason="activity"[^}]*\} 1$/m);
 
       engine.emit([{ type: 'doc.deleted', docId: doc, at: 0 }]);
