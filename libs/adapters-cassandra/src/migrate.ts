@@ -1,8 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { TandemError } from '@tandem/errors';
+import { pendingMigrations } from '@tandem/sql-migrations';
 import type { Client } from 'cassandra-driver';
 import { type CassandraOptions, call, checkKeyspace, createCassandraClient } from './client.js';
 
@@ -104,24 +103,12 @@ async function acquireLock(client: Client, owner: string, waitMs: number): Promi
 }
 
 async function applyPending(client: Client, dir: string): Promise<string[]> {
-  const files = (await readdir(dir)).filter((name) => name.endsWith('.cql')).sort();
   const rows = (
     await call('read schema_migrations', () => client.execute('SELECT name, checksum FROM schema_migrations'))
   ).rows;
   const applied = new Map(rows.map((row) => [row.get('name') as string, row.get('checksum') as string]));
   const done: string[] = [];
-  for (const name of files) {
-    const cql = await readFile(join(dir, name), 'utf8');
-    const checksum = createHash('sha256').update(cql).digest('hex');
-    const recorded = applied.get(name);
-    if (recorded !== undefined) {
-      if (recorded !== checksum) {
-        throw new TandemError('INTERNAL', `migration ${name} was changed after it was applied`, {
-          details: { name, recorded, actual: checksum },
-        });
-      }
-      continue;
-    }
+  for (const { name, text: cql, checksum } of await pendingMigrations(dir, '.cql', applied)) {
     for (const statement of statements(cql)) {
       // The driver waits for every node to agree on the schema after each change.
       await call(`migration ${name}`, () => client.execute(statement, [], { prepare: false }));

@@ -5,7 +5,6 @@ export {
   type ElasticsearchConnection,
   ElasticsearchSearchIndex,
   type ElasticsearchSearchIndexOptions,
-  MAX_INDEXED_CHARS,
   openElasticsearchSearchIndex,
   type ReadableDocs,
   readableFromMetadata,

@@ -1,5 +1,13 @@
 import { Client, errors, type estypes } from '@elastic/elasticsearch';
-import { type Log, type MetadataStore, type SearchHit, type SearchIndex, silentLog } from '@tandem/core';
+import {
+  indexedPart,
+  type Log,
+  type MetadataStore,
+  type SearchHit,
+  type SearchIndex,
+  silentLog,
+  snippetHtml,
+} from '@tandem/core';
 import { TandemError } from '@tandem/errors';
 import { foldDiacritics } from './fold.js';
 
@@ -56,12 +64,6 @@ const SCHEMA_VERSION = 1;
  * copy of the content onto the original.
  */
 const MIN_SERVER = { major: 8, minor: 15 } as const;
-
-/**
- * The same cut as the embedded index (SqlSearchIndex's MAX_INDEXED_CHARS), so that both
- * modes find the same documents. It also bounds what one upsert sends and indexes twice.
- */
-export const MAX_INDEXED_CHARS = 250_000;
 
 /**
  * The highlighter marks matches with these two characters rather than <mark>, so that the
@@ -275,7 +277,7 @@ export class ElasticsearchSearchIndex implements SearchIndex {
 
   async upsert(doc: { docId: string; title: string; content: string }): Promise<void> {
     const title = prepare(doc.title);
-    const content = prepare(truncate(doc.content));
+    const content = prepare(indexedPart(doc.content));
     const document: IndexedDoc = {
       doc_id: doc.docId,
       title,
@@ -338,7 +340,7 @@ export class ElasticsearchSearchIndex implements SearchIndex {
     return response.hits.hits.map((hit) => ({
       docId: hit._id ?? '',
       title: hit._source?.title ?? '',
-      snippet: markMatches((hit.highlight?.content ?? []).join(FRAGMENT_DELIMITER)),
+      snippet: snippetHtml((hit.highlight?.content ?? []).join(FRAGMENT_DELIMITER), START, STOP),
       score: hit._score ?? 0,
     }));
   }
@@ -430,23 +432,4 @@ function errorType(err: unknown): string | undefined {
  */
 function prepare(text: string): string {
   return text.normalize('NFC').replaceAll(START, ' ').replaceAll(STOP, ' ');
-}
-
-/** The indexed part of the content, never ending in half a surrogate pair. */
-function truncate(content: string): string {
-  if (content.length <= MAX_INDEXED_CHARS) return content;
-  const cut = content.slice(0, MAX_INDEXED_CHARS);
-  const last = cut.charCodeAt(cut.length - 1);
-  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
-}
-
-/** The highlighted fragment as HTML: the text escaped, the markers turned into <mark>. */
-function markMatches(fragment: string): string {
-  return fragment
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll(START, '<mark>')
-    .replaceAll(STOP, '</mark>');
 }

@@ -1,13 +1,5 @@
-import type { SearchHit, SearchIndex } from '@tandem/core';
+import { indexedPart, type SearchHit, type SearchIndex, snippetHtml } from '@tandem/core';
 import type { SqlClient } from './sql.js';
-
-/**
- * Only this many characters of a document's content are indexed. A tsvector holds at most
- * 1 MiB, and the worst text measured (short unique words) takes about 2.4 bytes of
- * tsvector per character: 250,000 characters stay near 600 KB, so an upsert never fails
- * on size and stalls the indexer behind it.
- */
-export const MAX_INDEXED_CHARS = 250_000;
 
 /**
  * ts_headline marks matches with these two control characters instead of <mark>, so the
@@ -39,7 +31,7 @@ export class SqlSearchIndex implements SearchIndex {
     await this.db.query(
       `INSERT INTO search_docs (doc_id, title, content) VALUES ($1, $2, $3)
        ON CONFLICT (doc_id) DO UPDATE SET title = excluded.title, content = excluded.content`,
-      [doc.docId, clean(doc.title), clean(truncate(doc.content))],
+      [doc.docId, clean(doc.title), clean(indexedPart(doc.content))],
     );
   }
 
@@ -73,31 +65,13 @@ export class SqlSearchIndex implements SearchIndex {
     return rows.map((row) => ({
       docId: row.doc_id,
       title: row.title,
-      snippet: markMatches(row.snippet),
+      snippet: snippetHtml(row.snippet, START, STOP),
       score: Number(row.score),
     }));
   }
 }
 
-/** The indexed part of the content, never ending in half a surrogate pair. */
-function truncate(content: string): string {
-  if (content.length <= MAX_INDEXED_CHARS) return content;
-  const cut = content.slice(0, MAX_INDEXED_CHARS);
-  const last = cut.charCodeAt(cut.length - 1);
-  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
-}
-
 /** Removes what Postgres text cannot hold (U+0000) and the two snippet markers. */
 function clean(text: string): string {
   return text.replaceAll('\u0000', ' ').replaceAll(START, ' ').replaceAll(STOP, ' ');
-}
-
-function markMatches(headline: string): string {
-  return headline
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll(START, '<mark>')
-    .replaceAll(STOP, '</mark>');
 }

@@ -41,7 +41,7 @@ interface PendingCall {
   retryable: boolean;
   resolve(result: unknown): void;
   reject(err: unknown): void;
-  timer: ReturnType<typeof setTimeout>;
+  timer?: ReturnType<typeof setTimeout>;
   deadline: number;
 }
 
@@ -66,7 +66,6 @@ export class CollabRouter implements CollabService {
   private readonly deadlineMs: number;
   private stopReceiving: (() => Promise<void>) | null = null;
   private stopWatching: (() => void) | null = null;
-  private ringKnown!: Promise<void>;
 
   private constructor(
     private readonly deps: CollabRouterDeps,
@@ -83,13 +82,12 @@ export class CollabRouter implements CollabService {
   static async start(deps: CollabRouterDeps, options: CollabRouterOptions = {}): Promise<CollabRouter> {
     const router = new CollabRouter(deps, options);
     router.stopReceiving = await deps.inbox.receive(router.selfId, (m) => router.answer(m));
-    router.ringKnown = new Promise((resolve) => {
+    await new Promise<void>((resolve) => {
       router.stopWatching = deps.workers.watch((members) => {
         router.membersChanged(members);
         resolve();
       });
     });
-    await router.ringKnown;
     return router;
   }
 
@@ -174,7 +172,6 @@ export class CollabRouter implements CollabService {
         retryable,
         resolve,
         reject,
-        timer: setTimeout(() => {}, 0),
         deadline: Date.now() + this.deadlineMs,
       };
       this.pending.set(id, p);
@@ -224,7 +221,7 @@ export class CollabRouter implements CollabService {
     }, this.callTimeoutMs);
   }
 
-  private fail(id: string, p: PendingCall, code: 'TIMEOUT' | 'UNAVAILABLE', message: string): void {
+  private fail(id: string, p: PendingCall, code: 'TIMEOUT', message: string): void {
     this.pending.delete(id);
     p.reject(new TandemError(code, message, { retryAfterMs: 1000, details: { docId: p.call.docId } }));
   }

@@ -33,6 +33,40 @@ interface AppliedRow {
   checksum: string;
 }
 
+export interface Migration {
+  name: string;
+  text: string;
+  /** sha256 of the text, recorded when applied. */
+  checksum: string;
+}
+
+/**
+ * The files of `dir` ending in `extension` that `applied` (name → recorded checksum) does
+ * not hold yet, in name order. Shared by every schema that keeps a schema_migrations record
+ * (SQL here, the Cassandra op log's CQL). An applied file whose content has changed since is
+ * refused (INTERNAL): the database would silently differ from what the file says.
+ */
+export async function pendingMigrations(
+  dir: string,
+  extension: string,
+  applied: ReadonlyMap<string, string>,
+): Promise<Migration[]> {
+  const files = (await readdir(dir)).filter((name) => name.endsWith(extension)).sort();
+  const pending: Migration[] = [];
+  for (const name of files) {
+    const text = await readFile(join(dir, name), 'utf8');
+    const checksum = createHash('sha256').update(text).digest('hex');
+    const recorded = applied.get(name);
+    if (recorded === undefined) pending.push({ name, text, checksum });
+    else if (recorded !== checksum) {
+      throw new TandemError('INTERNAL', `migration ${name} was changed after it was applied`, {
+        details: { name, recorded, actual: checksum },
+      });
+    }
+  }
+  return pending;
+}
+
 /**
  * Applies the *.sql files of `dir` that are not yet recorded in schema_migrations, in
  * name order, each in its own transaction together with its record, so a failed file
@@ -46,7 +80,6 @@ export async function runMigrations(
   db: MigrationExecutor,
   dir: string = DEFAULT_MIGRATIONS_DIR,
 ): Promise<string[]> {
-  const files = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort();
   await db.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
   try {
     await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -57,18 +90,7 @@ export async function runMigrations(
     const { rows } = await db.query('SELECT name, checksum FROM schema_migrations');
     const applied = new Map((rows as AppliedRow[]).map((row) => [row.name, row.checksum]));
     const done: string[] = [];
-    for (const name of files) {
-      const sql = await readFile(join(dir, name), 'utf8');
-      const checksum = createHash('sha256').update(sql).digest('hex');
-      const recorded = applied.get(name);
-      if (recorded !== undefined) {
-        if (recorded !== checksum) {
-          throw new TandemError('INTERNAL', `migration ${name} was changed after it was applied`, {
-            details: { name, recorded, actual: checksum },
-          });
-        }
-        continue;
-      }
+    for (const { name, text: sql, checksum } of await pendingMigrations(dir, '.sql', applied)) {
       await db.exec('BEGIN');
       try {
         await db.exec(sql);

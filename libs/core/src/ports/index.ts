@@ -7,5 +7,5 @@ export type { DocumentListItem, DocumentMeta, MetadataStore, Page, Permission } 
 export { assertSameOps, type OpLog } from './op-log.js';
 export type { ClientSeq, OpRecord } from './op-record.js';
 export type { PresenceEntry, PresenceStore } from './presence.js';
-export type { SearchHit, SearchIndex } from './search.js';
+export { indexedPart, MAX_INDEXED_CHARS, type SearchHit, type SearchIndex, snippetHtml } from './search.js';
 export type { SnapshotStore, StoredSnapshot } from './snapshots.js';
