@@ -2,6 +2,7 @@ export { InProcessEventBus } from './in-process-event-bus.js';
 export { InProcessFanOut } from './in-process-fan-out.js';
 export { InProcessInbox } from './in-process-inbox.js';
 export { MemoryDocStateStore } from './memory-doc-state.js';
+export { MemoryHistoryStore } from './memory-history.js';
 export { MemoryMembership } from './memory-membership.js';
 export { MemoryOpLog } from './memory-op-log.js';
 export { MemoryPresenceStore } from './memory-presence.js';

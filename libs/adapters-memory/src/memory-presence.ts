@@ -1,36 +1,57 @@
 import type { PresenceEntry, PresenceStore } from '@tandem/core';
 
+interface DocPresence {
+  entries: Map<string, { entry: PresenceEntry; expires: number }>;
+  /** Changes made, and how many of them the last batch covered. */
+  changes: number;
+  sent: number;
+  /** Who took the last batch turn, and until when nobody else may. */
+  turn: { by: string; until: number } | null;
+}
+
 /** Presence in this process's memory; entries expire `ttlMs` after their last update. */
 export class MemoryPresenceStore implements PresenceStore {
-  private readonly docs = new Map<string, Map<string, { entry: PresenceEntry; expires: number }>>();
+  private readonly docs = new Map<string, DocPresence>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   async set(entry: PresenceEntry, ttlMs: number): Promise<void> {
     let doc = this.docs.get(entry.docId);
     if (!doc) {
-      doc = new Map();
+      doc = { entries: new Map(), changes: 0, sent: 0, turn: null };
       this.docs.set(entry.docId, doc);
     }
-    doc.set(entry.clientId, { entry, expires: this.now() + ttlMs });
+    doc.entries.set(entry.clientId, { entry, expires: this.now() + ttlMs });
+    doc.changes++;
   }
 
   async remove(docId: string, clientId: string): Promise<void> {
     const doc = this.docs.get(docId);
-    doc?.delete(clientId);
-    if (doc?.size === 0) this.docs.delete(docId);
+    if (doc?.entries.delete(clientId)) doc.changes++;
   }
 
-  async list(docId: string): Promise<PresenceEntry[]> {
+  async takeBatch(
+    docId: string,
+    by: string,
+    intervalMs: number,
+  ): Promise<PresenceEntry[] | 'busy' | 'unchanged'> {
     const doc = this.docs.get(docId);
-    if (!doc) return [];
+    if (!doc) return 'unchanged';
     const now = this.now();
     const live: PresenceEntry[] = [];
-    for (const [clientId, { entry, expires }] of doc) {
-      if (expires <= now) doc.delete(clientId);
+    for (const [clientId, { entry, expires }] of doc.entries) {
+      if (expires <= now) doc.entries.delete(clientId);
       else live.push(entry);
     }
-    if (doc.size === 0) this.docs.delete(docId);
-    return live;
+    let turn: PresenceEntry[] | 'busy' | 'unchanged' = live;
+    if (doc.changes === doc.sent) turn = 'unchanged';
+    else if (doc.turn && doc.turn.by !== by && doc.turn.until > now) return 'busy';
+    else {
+      doc.turn = { by, until: now + intervalMs };
+      doc.sent = doc.changes;
+    }
+    // Nobody left and nothing to send: forget the document, so closed ones do not pile up.
+    if (doc.entries.size === 0) this.docs.delete(docId);
+    return turn;
   }
 }

@@ -2,6 +2,7 @@ import {
   docStateStoreConformance,
   eventBusConformance,
   fanOutConformance,
+  historyStoreConformance,
   inboxConformance,
   membershipConformance,
   opLogConformance,
@@ -13,6 +14,7 @@ import {
   InProcessFanOut,
   InProcessInbox,
   MemoryDocStateStore,
+  MemoryHistoryStore,
   MemoryMembership,
   MemoryOpLog,
   MemoryPresenceStore,
@@ -55,3 +57,4 @@ membershipConformance('memory', async () => {
     close,
   };
 });
+historyStoreConformance('memory', async () => ({ store: new MemoryHistoryStore(), close }));

@@ -1,5 +1,12 @@
-import { type SqlClient, SqlMetadataStore, SqlSearchIndex, SqlSnapshotStore } from '@tandem/adapters-sql';
 import {
+  type SqlClient,
+  SqlHistoryStore,
+  SqlMetadataStore,
+  SqlSearchIndex,
+  SqlSnapshotStore,
+} from '@tandem/adapters-sql';
+import {
+  historyStoreConformance,
   metadataStoreConformance,
   opLogConformance,
   searchIndexConformance,
@@ -43,3 +50,8 @@ async function corruptSnapshot(db: SqlClient, docId: string, version: number): P
   );
   if (rows.length !== 1) throw new Error(`no snapshot ${docId}@${version} to corrupt`);
 }
+
+historyStoreConformance('PGlite', async () => {
+  const db = await openPglite();
+  return { store: new SqlHistoryStore(db), close: () => db.close() };
+});

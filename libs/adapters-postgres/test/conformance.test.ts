@@ -1,5 +1,12 @@
-import { type SqlClient, SqlMetadataStore, SqlSearchIndex, SqlSnapshotStore } from '@tandem/adapters-sql';
 import {
+  type SqlClient,
+  SqlHistoryStore,
+  SqlMetadataStore,
+  SqlSearchIndex,
+  SqlSnapshotStore,
+} from '@tandem/adapters-sql';
+import {
+  historyStoreConformance,
   metadataStoreConformance,
   searchIndexConformance,
   snapshotStoreConformance,
@@ -31,6 +38,11 @@ metadataStoreConformance('Postgres', async () => {
 searchIndexConformance('Postgres', async () => {
   const db = await openPostgres(await database.url());
   return { index: new SqlSearchIndex(db), metadata: new SqlMetadataStore(db), close: () => db.close() };
+});
+
+historyStoreConformance('Postgres', async () => {
+  const db = await openPostgres(await database.url());
+  return { store: new SqlHistoryStore(db), close: () => db.close() };
 });
 
 /** Rewrites a snapshot's data behind the store's back, leaving its checksum: what only the checksum can catch. */

@@ -1,3 +1,4 @@
+export { SqlHistoryStore } from './history.js';
 export { SqlMetadataStore } from './metadata.js';
 export { SqlSearchIndex } from './search.js';
 export { SqlSnapshotStore } from './snapshots.js';

@@ -48,6 +48,25 @@ export interface Selection<Cursor> {
   head: Cursor;
 }
 
+/**
+ * How much an op changes and where: what a history summary says about it. Amounts are in
+ * the type's position unit (json1: values).
+ */
+export interface OpExtent {
+  inserted: number;
+  deleted: number;
+  /** Content whose formatting changed without being replaced (rich-text only). */
+  formatted: number;
+  /**
+   * Text types: the positions of the document after the op from its first change to the
+   * end of its last (a pure delete is an empty span where the text was). Null for json1 and
+   * for an op that changes nothing.
+   */
+  span: { start: number; end: number } | null;
+  /** json1: the paths the op changes, outermost first; empty for the text types. */
+  paths: (string | number)[][];
+}
+
 export interface DocType<Snapshot = unknown, Op = unknown, Cursor = unknown> {
   readonly name: DocTypeName;
   /** The ottypes URI of the implementation this type registers. */
@@ -79,6 +98,8 @@ export interface DocType<Snapshot = unknown, Op = unknown, Cursor = unknown> {
   transformCursor(cursor: Cursor, op: Op, ownOp: boolean): Cursor;
   /** Checks the shape of an untrusted cursor; throws BAD_MESSAGE. */
   checkCursor(cursor: unknown): Cursor;
+  /** What the op inserts, deletes and reformats, and where (for history). */
+  extent(op: Op): OpExtent;
 }
 
 /** A DocType whose snapshot, op and cursor types are not known statically (the server's view). */

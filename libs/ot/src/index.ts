@@ -4,6 +4,7 @@ export type {
   ConflictKind,
   DocType,
   DocTypeName,
+  OpExtent,
   Selection,
   Side,
   TransformResult,

@@ -1,12 +1,12 @@
 import * as z from 'zod';
-import { ClientId, DocId, OpPayload, Selection, Seq, Version } from './common.js';
+import { ClientChosenId, DocId, OpPayload, Selection, Seq, Version } from './common.js';
 
 /** First message on a socket. The token is a short-lived JWT or ticket, never put in the URL. */
 export const Hello = z.object({
   type: z.literal('hello'),
   protocol: z.number().int().positive(),
   token: z.string().min(1).max(8192),
-  clientId: ClientId,
+  clientId: ClientChosenId,
 });
 
 /** Open a document: without `version` the server sends a snapshot, with it the ops after it. */
@@ -21,7 +21,7 @@ export const Leave = z.object({ type: z.literal('leave'), docId: DocId });
 export const SubmitOp = z.object({
   type: z.literal('op'),
   docId: DocId,
-  clientId: ClientId,
+  clientId: ClientChosenId,
   seq: Seq,
   baseVersion: Version,
   op: OpPayload,

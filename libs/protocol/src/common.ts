@@ -6,6 +6,12 @@ export const PROTOCOL_VERSION = 1;
 
 export const DocId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'a document id is 1-128 of A-Z a-z 0-9 _ -');
 export const ClientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'a client id is 8-64 of A-Z a-z 0-9 _ -');
+/** The client ids of the ops a restore commits start with this, so history can tell restores from edits. */
+export const RESTORE_CLIENT_PREFIX = 'restore-';
+/** A client id a client may choose: any but the restores'. */
+export const ClientChosenId = ClientId.refine((id) => !id.startsWith(RESTORE_CLIENT_PREFIX), {
+  message: `client ids starting with ${RESTORE_CLIENT_PREFIX} are the server's`,
+});
 export const UserId = z.string().min(1).max(256);
 export const Version = z.number().int().nonnegative();
 export const Seq = z.number().int().positive();

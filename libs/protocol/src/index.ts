@@ -1,6 +1,7 @@
 export * from './client-messages.js';
 export * from './codec.js';
 export {
+  ClientChosenId,
   ClientId,
   CommittedOp,
   Cursor,
@@ -9,6 +10,7 @@ export {
   ErrorCode,
   OpPayload,
   PROTOCOL_VERSION,
+  RESTORE_CLIENT_PREFIX,
   Role,
   Selection,
   Seq,

@@ -8,6 +8,7 @@
 export { type DocStateStoreFixture, docStateStoreConformance } from './doc-state.js';
 export { type EventBusFixture, eventBusConformance } from './event-bus.js';
 export { type FanOutFixture, fanOutConformance } from './fan-out.js';
+export { type HistoryStoreFixture, historyStoreConformance } from './history.js';
 export { type InboxFixture, inboxConformance } from './inbox.js';
 export { type MembershipFixture, type MembershipView, membershipConformance } from './membership.js';
 export { type MetadataStoreFixture, metadataStoreConformance } from './metadata.js';

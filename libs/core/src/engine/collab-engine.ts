@@ -7,6 +7,7 @@ import {
   type OpLimits,
   validateOp,
 } from '@tandem/ot';
+import { RESTORE_CLIENT_PREFIX } from '@tandem/protocol';
 import type { DocStateStore } from '../ports/doc-state.js';
 import type { EventBus, TandemEvent } from '../ports/events.js';
 import type { FanOut } from '../ports/fan-out.js';
@@ -172,7 +173,7 @@ export class CollabEngine implements CollabService {
     const result = await this.submit({
       docId,
       userId,
-      clientId: `restore-${this.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
+      clientId: `${RESTORE_CLIENT_PREFIX}${this.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
       seq: 1,
       baseVersion,
       op,

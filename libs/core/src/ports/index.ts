@@ -1,6 +1,13 @@
 export type { CommitOutcome, DocStateStore } from './doc-state.js';
 export type { EventBus, TandemEvent } from './events.js';
 export type { DocBroadcast, FanOut } from './fan-out.js';
+export {
+  describeHistoryEntry,
+  type HistoryEntry,
+  type HistoryQuery,
+  type HistoryState,
+  type HistoryStore,
+} from './history.js';
 export type { Inbox } from './inbox.js';
 export type { Membership } from './membership.js';
 export type { DocumentListItem, DocumentMeta, MetadataStore, Page, Permission } from './metadata.js';

@@ -10,9 +10,25 @@ export interface PresenceEntry {
   version: number;
 }
 
-/** Who is where in each document; an entry expires `ttlMs` after its last update. */
+/**
+ * Who is where in each document; an entry expires `ttlMs` after its last update. Every
+ * process that holds clients of a document (each gateway) writes here, and one of them at a
+ * time sends the document's batch (takeBatch), so a document gets one batch per interval
+ * however many gateways its editors are spread over.
+ */
 export interface PresenceStore {
+  /** Records a client's entry; a change to the document's presence. */
   set(entry: PresenceEntry, ttlMs: number): Promise<void>;
+  /** Drops a client's entry; a change if there was one. */
   remove(docId: string, clientId: string): Promise<void>;
-  list(docId: string): Promise<PresenceEntry[]>;
+  /**
+   * Asks for the turn to send the document's batch, as process `by`. The live entries: send
+   * them now (every change so far counts as sent). `busy`: another process took a turn less
+   * than `intervalMs` ago; ask again later. `unchanged`: no change since the last turn any
+   * process took. The process that took the last turn may take the next one within
+   * `intervalMs`: it asks on its own timer of that period, and a few milliseconds of timer or
+   * network jitter must not make it skip a beat. An entry that expires is not a change: it is
+   * left out of the next batch something else causes.
+   */
+  takeBatch(docId: string, by: string, intervalMs: number): Promise<PresenceEntry[] | 'busy' | 'unchanged'>;
 }

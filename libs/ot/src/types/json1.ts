@@ -1,9 +1,9 @@
 import { TandemError } from '@tandem/errors';
 import otJson1 from 'ot-json1';
 import otText from 'ot-text-unicode';
-import type { Conflict, ConflictKind, DocType, Side } from '../doc-type.js';
+import type { Conflict, ConflictKind, DocType, OpExtent, Side } from '../doc-type.js';
 import { hasLoneSurrogate } from '../unicode.js';
-import { textType } from './text.js';
+import { type TextOp, textType } from './text.js';
 
 /**
  * Structured JSON documents: ot-json1.
@@ -225,6 +225,35 @@ function checkCursor(cursor: unknown): Json1Path {
   return cursor as Json1Path;
 }
 
+/**
+ * Each component counts where it sits: an insert {i} one value in, a remove {r} one value
+ * out, a text edit {es} its characters; moves and number edits count no amount but their
+ * paths. A component sits after the keys before it, and each nested list is a branch.
+ */
+function extent(op: Json1Op): OpExtent {
+  const out: OpExtent = { inserted: 0, deleted: 0, formatted: 0, span: null, paths: [] };
+  const walk = (list: readonly unknown[], at: Json1Path): void => {
+    const path = [...at];
+    for (const item of list) {
+      if (typeof item === 'string' || typeof item === 'number') path.push(item);
+      else if (Array.isArray(item)) walk(item, path);
+      else if (typeof item === 'object' && item !== null) {
+        const c = item as Record<string, unknown>;
+        if ('i' in c) out.inserted++;
+        if ('r' in c) out.deleted++;
+        if (Array.isArray(c.es)) {
+          const text = textType.extent(c.es as TextOp);
+          out.inserted += text.inserted;
+          out.deleted += text.deleted;
+        }
+        out.paths.push([...path]);
+      }
+    }
+  };
+  if (Array.isArray(op)) walk(op, []);
+  return out;
+}
+
 export const json1Type: DocType<JSONValue, Json1Op, Json1Path | null> = {
   name: 'json1',
   uri: impl.uri,
@@ -243,4 +272,5 @@ export const json1Type: DocType<JSONValue, Json1Op, Json1Path | null> = {
   transformCursor: (cursor, op) =>
     cursor === null ? null : (impl.transformPosition(cursor, op) as Json1Path | null),
   checkCursor,
+  extent,
 };

@@ -1,6 +1,6 @@
 import { TandemError } from '@tandem/errors';
 import richText from 'rich-text';
-import type { DocType } from '../doc-type.js';
+import type { DocType, OpExtent } from '../doc-type.js';
 import { hasLoneSurrogate, splitsSurrogatePair } from '../unicode.js';
 
 /**
@@ -162,6 +162,35 @@ function checkCursor(cursor: unknown): number {
   return cursor;
 }
 
+/** Positions are in the document after the op: retains and inserts advance, deletes do not. */
+function extent(op: RichTextOp): OpExtent {
+  let pos = 0;
+  let inserted = 0;
+  let deleted = 0;
+  let formatted = 0;
+  let start = -1;
+  let end = 0;
+  for (const c of op) {
+    if ('retain' in c && !c.attributes) {
+      pos += c.retain;
+      continue;
+    }
+    if (start < 0) start = pos;
+    if ('retain' in c) {
+      formatted += c.retain;
+      pos += c.retain;
+    } else if ('insert' in c) {
+      const n = typeof c.insert === 'string' ? c.insert.length : 1;
+      inserted += n;
+      pos += n;
+    } else {
+      deleted += c.delete;
+    }
+    end = pos;
+  }
+  return { inserted, deleted, formatted, span: start < 0 ? null : { start, end }, paths: [] };
+}
+
 // quill-delta's transform(other, priority): priority true means `this` happened first,
 // which is our 'left' for the other op.
 export const richTextType: DocType<RichTextSnapshot, RichTextOp, number> = {
@@ -184,4 +213,5 @@ export const richTextType: DocType<RichTextSnapshot, RichTextOp, number> = {
   diff: (before, after) => opsOf(delta(before).diff(delta(after))),
   transformCursor: (cursor, op, ownOp) => delta(op).transformPosition(cursor, !ownOp),
   checkCursor,
+  extent,
 };

@@ -1,6 +1,6 @@
 import { TandemError } from '@tandem/errors';
 import otText from 'ot-text-unicode';
-import type { DocType } from '../doc-type.js';
+import type { DocType, OpExtent } from '../doc-type.js';
 import { codePointLength, codePointToUtf16, hasLoneSurrogate, splitsSurrogatePair } from '../unicode.js';
 
 /**
@@ -182,6 +182,31 @@ function diff(before: string, after: string): TextOp {
   return impl.normalize(op);
 }
 
+/** Positions are in the document after the op, where skips and inserts advance and deletes do not. */
+function extent(op: TextOp): OpExtent {
+  let pos = 0;
+  let inserted = 0;
+  let deleted = 0;
+  let start = -1;
+  let end = 0;
+  for (const c of op) {
+    if (typeof c === 'number') {
+      pos += c;
+      continue;
+    }
+    if (start < 0) start = pos;
+    if (typeof c === 'string') {
+      const n = codePointLength(c);
+      inserted += n;
+      pos += n;
+    } else {
+      deleted += typeof c.d === 'number' ? c.d : codePointLength(c.d);
+    }
+    end = pos;
+  }
+  return { inserted, deleted, formatted: 0, span: start < 0 ? null : { start, end }, paths: [] };
+}
+
 export const textType: DocType<string, TextOp, number> = {
   name: 'text',
   uri: impl.uri,
@@ -199,4 +224,5 @@ export const textType: DocType<string, TextOp, number> = {
   diff,
   transformCursor,
   checkCursor,
+  extent,
 };
