@@ -38,20 +38,19 @@ export class MemoryPresenceStore implements PresenceStore {
     const doc = this.docs.get(docId);
     if (!doc) return 'unchanged';
     const now = this.now();
+    const changed = doc.changes !== doc.sent;
+    if (changed && doc.turn && doc.turn.by !== by && doc.turn.until > now) return 'busy';
     const live: PresenceEntry[] = [];
     for (const [clientId, { entry, expires }] of doc.entries) {
       if (expires <= now) doc.entries.delete(clientId);
       else live.push(entry);
     }
-    let turn: PresenceEntry[] | 'busy' | 'unchanged' = live;
-    if (doc.changes === doc.sent) turn = 'unchanged';
-    else if (doc.turn && doc.turn.by !== by && doc.turn.until > now) return 'busy';
-    else {
+    if (changed) {
       doc.turn = { by, until: now + intervalMs };
       doc.sent = doc.changes;
     }
-    // Nobody left and nothing to send: forget the document, so closed ones do not pile up.
+    // Nobody left and nothing more to send: forget the document, so closed ones do not pile up.
     if (doc.entries.size === 0) this.docs.delete(docId);
-    return turn;
+    return changed ? live : 'unchanged';
   }
 }

@@ -37,10 +37,11 @@ for (const topology of ['server', 'cluster'] as const satisfies Topology[]) {
   });
 
   presenceStoreConformance(name, async () => {
-    const client = await openRedis(topology);
+    const [a, b] = await Promise.all([openRedis(topology), openRedis(topology)]);
     return {
-      store: new RedisPresenceStore(client, { prefix }),
-      close: async () => void (await client.quit()),
+      store: new RedisPresenceStore(a, { prefix }),
+      other: new RedisPresenceStore(b, { prefix }),
+      close: async () => void (await Promise.all([a.quit(), b.quit()])),
     };
   });
 

@@ -1,14 +1,20 @@
+import { textType } from '@tandem/ot';
 import { describe, expect, it } from 'vitest';
+import { PresenceHub } from '../engine/presence-hub.js';
+import type { DocBroadcast, FanOut } from '../ports/fan-out.js';
 import type { PresenceEntry, PresenceStore } from '../ports/presence.js';
 import { suiteFixture } from './suite-fixture.js';
 
 export interface PresenceStoreFixture {
   store: PresenceStore;
+  /** A second connection to the same presence (another gateway's view); the store itself if omitted. */
+  other?: PresenceStore;
   close(): Promise<void>;
 }
 
 let counter = 0;
 const uniqueId = () => `doc-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const entry = (docId: string, clientId: string, at: number): PresenceEntry => ({
   docId,
@@ -16,22 +22,29 @@ const entry = (docId: string, clientId: string, at: number): PresenceEntry => ({
   userId: `user-${clientId}`,
   name: clientId,
   selection: { anchor: at, head: at },
-  version: 1,
+  version: 0,
 });
+
+/** Who is where in a batch turn's entries (or the turn's answer), sorted by client. */
+const where = (turn: PresenceEntry[] | string) =>
+  typeof turn === 'string' ? turn : turn.map((e) => [e.clientId, e.selection?.anchor]).sort();
+
+/** A turn no other process could take during a test. */
+const LONG = 60_000;
 
 /** The behaviours every PresenceStore adapter must have. */
 export function presenceStoreConformance(name: string, factory: () => Promise<PresenceStoreFixture>): void {
   describe(`PresenceStore conformance: ${name}`, () => {
     const fixture = suiteFixture('presence', factory);
     const store = (): PresenceStore => fixture().store;
+    const other = (): PresenceStore => fixture().other ?? fixture().store;
 
     it('keeps the latest entry per client of a document', async () => {
       const doc = uniqueId();
       await store().set(entry(doc, 'a', 1), 10_000);
       await store().set(entry(doc, 'a', 5), 10_000);
       await store().set(entry(doc, 'b', 2), 10_000);
-      const list = await store().list(doc);
-      expect(list.map((e) => [e.clientId, e.selection?.anchor]).sort()).toEqual([
+      expect(where(await store().takeBatch(doc, 'p1', LONG))).toEqual([
         ['a', 5],
         ['b', 2],
       ]);
@@ -42,8 +55,112 @@ export function presenceStoreConformance(name: string, factory: () => Promise<Pr
       await store().set(entry(doc, 'a', 1), 10_000);
       await store().set(entry(doc, 'b', 1), 100);
       await store().remove(doc, 'a');
-      await new Promise((r) => setTimeout(r, 1200));
-      expect(await store().list(doc)).toEqual([]);
+      await sleep(1200);
+      expect(await store().takeBatch(doc, 'p1', LONG)).toEqual([]);
+    });
+
+    it('gives each change to one turn: with nothing new since, the answer is unchanged', async () => {
+      const doc = uniqueId();
+      expect(await store().takeBatch(doc, 'p1', LONG)).toBe('unchanged');
+      await store().set(entry(doc, 'a', 1), 10_000);
+      expect(where(await store().takeBatch(doc, 'p1', LONG))).toEqual([['a', 1]]);
+      expect(await store().takeBatch(doc, 'p1', LONG)).toBe('unchanged');
+      expect(await other().takeBatch(doc, 'p2', LONG)).toBe('unchanged');
+    });
+
+    it('gives the turn to one process per interval, and again to the one that holds it', async () => {
+      const doc = uniqueId();
+      await store().set(entry(doc, 'a', 1), 10_000);
+      expect(where(await store().takeBatch(doc, 'p1', LONG))).toEqual([['a', 1]]);
+      await other().set(entry(doc, 'b', 2), 10_000);
+      expect(await other().takeBatch(doc, 'p2', LONG)).toBe('busy');
+      expect(where(await store().takeBatch(doc, 'p1', LONG))).toEqual([
+        ['a', 1],
+        ['b', 2],
+      ]);
+    });
+
+    it('gives the turn to another process once the interval is over', async () => {
+      const doc = uniqueId();
+      await store().set(entry(doc, 'a', 1), 10_000);
+      expect(where(await store().takeBatch(doc, 'p1', 100))).toEqual([['a', 1]]);
+      await other().set(entry(doc, 'b', 2), 10_000);
+      await sleep(300);
+      expect(where(await other().takeBatch(doc, 'p2', 100))).toEqual([
+        ['a', 1],
+        ['b', 2],
+      ]);
+    });
+
+    it('counts a removal as a change, and removing a client with no entry as none', async () => {
+      const doc = uniqueId();
+      await store().set(entry(doc, 'a', 1), 10_000);
+      await store().set(entry(doc, 'b', 2), 10_000);
+      await store().takeBatch(doc, 'p1', LONG);
+      await store().remove(doc, 'nobody');
+      expect(await store().takeBatch(doc, 'p1', LONG)).toBe('unchanged');
+      await store().remove(doc, 'a');
+      expect(where(await store().takeBatch(doc, 'p1', LONG))).toEqual([['b', 2]]);
+      // The last one leaving is a batch too: the one that tells everyone.
+      await store().remove(doc, 'b');
+      expect(await store().takeBatch(doc, 'p1', LONG)).toEqual([]);
+    });
+
+    it('does not count an expiry as a change', async () => {
+      const doc = uniqueId();
+      await store().set(entry(doc, 'a', 1), 100);
+      expect(where(await store().takeBatch(doc, 'p1', LONG))).toEqual([['a', 1]]);
+      await sleep(300);
+      expect(await store().takeBatch(doc, 'p1', LONG)).toBe('unchanged');
+    });
+
+    it('lets two presence hubs send one batch between them, with both hubs’ changes', async () => {
+      const doc = uniqueId();
+      const published: DocBroadcast[] = [];
+      const fanOut: FanOut = {
+        publish: async (_docId, message) => void published.push(message),
+        subscribe: () => () => {},
+      };
+      const docs = { typeOf: async () => textType, opsSince: async () => [] };
+      // Flushed by hand: the interval only decides how long a turn is held.
+      const hubA = new PresenceHub({ store: store(), fanOut, docs }, { intervalMs: LONG });
+      const hubB = new PresenceHub({ store: other(), fanOut, docs }, { intervalMs: LONG });
+      const users = () =>
+        published.map((m) =>
+          m.kind === 'presence' ? m.batch.users.map((u) => [u.clientId, u.selection?.anchor]).sort() : [],
+        );
+      try {
+        await hubA.update(entry(doc, 'a', 1));
+        await hubB.update(entry(doc, 'b', 2));
+        await Promise.all([hubA.flush(), hubB.flush()]);
+        expect(users()).toEqual([
+          [
+            ['a', 1],
+            ['b', 2],
+          ],
+        ]);
+        // B's move waits while A holds the turn; A's next batch carries it, and B has nothing left to send.
+        await hubB.update(entry(doc, 'b', 3));
+        await hubB.flush();
+        expect(published).toHaveLength(1);
+        await hubA.update(entry(doc, 'a', 4));
+        await hubA.flush();
+        await hubB.flush();
+        await hubB.flush();
+        expect(users()).toEqual([
+          [
+            ['a', 1],
+            ['b', 2],
+          ],
+          [
+            ['a', 4],
+            ['b', 3],
+          ],
+        ]);
+      } finally {
+        hubA.close();
+        hubB.close();
+      }
     });
   });
 }

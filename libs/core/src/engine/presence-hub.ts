@@ -44,7 +44,11 @@ export interface PresenceHubDeps {
 }
 
 export interface PresenceHubOptions {
-  /** One batch per document at most this often: 5 per second is smooth to the eye. */
+  /**
+   * One batch per document at most this often, across every hub over the same store: 5 per
+   * second is smooth to the eye. A change waits up to one interval, or up to two when another
+   * hub holds the document's turn and stops sending.
+   */
   intervalMs?: number;
   /** An entry nobody refreshed for this long is gone (a client that vanished without closing). */
   ttlMs?: number;
@@ -53,11 +57,17 @@ export interface PresenceHubOptions {
 /**
  * Batches cursors: clients report their selection, and each document gets one message
  * every interval with every user's selection, transformed to the document's current
- * version, instead of every move sent to everyone.
+ * version, instead of every move sent to everyone. With several gateways, each runs a hub
+ * over the same store, and the store's batch turn (takeBatch) lets one of them send each
+ * document's batch per interval, with everyone's changes: without it, every gateway whose
+ * clients moved would send its own copy of the same batch.
  */
 export class PresenceHub {
+  /** This hub's name in the store's batch turns. */
+  private readonly id = crypto.randomUUID();
   private readonly dirty = new Set<string>();
   private readonly timer: ReturnType<typeof setInterval>;
+  private readonly intervalMs: number;
   private readonly ttlMs: number;
   private readonly log: Log;
 
@@ -65,9 +75,10 @@ export class PresenceHub {
     private readonly deps: PresenceHubDeps,
     options: PresenceHubOptions = {},
   ) {
+    this.intervalMs = options.intervalMs ?? 200;
     this.ttlMs = options.ttlMs ?? 10_000;
     this.log = deps.log ?? silentLog;
-    this.timer = setInterval(() => void this.flush(), options.intervalMs ?? 200);
+    this.timer = setInterval(() => void this.flush(), this.intervalMs);
     this.timer.unref?.();
   }
 
@@ -96,14 +107,21 @@ export class PresenceHub {
     clearInterval(this.timer);
   }
 
-  /** Sends one batch for each document whose presence changed since the last flush. */
+  /**
+   * Sends one batch for each document whose presence this hub changed since its last
+   * flush, unless another hub's batch already carried the change. A document whose turn
+   * another hub holds stays for the next flush: that hub may not be sending any more.
+   */
   async flush(): Promise<void> {
     const docIds = [...this.dirty];
     this.dirty.clear();
     await Promise.all(
       docIds.map(async (docId) => {
         try {
-          const batch = await this.batchOf(docId);
+          const entries = await this.deps.store.takeBatch(docId, this.id, this.intervalMs);
+          if (entries === 'busy') this.dirty.add(docId);
+          if (typeof entries === 'string') return;
+          const batch = await this.batchOf(docId, entries);
           await this.deps.fanOut.publish(docId, { kind: 'presence', batch });
         } catch (err) {
           this.log.warn({ err, docId }, 'presence batch failed');
@@ -112,8 +130,7 @@ export class PresenceHub {
     );
   }
 
-  private async batchOf(docId: string): Promise<PresenceBatch> {
-    const entries = await this.deps.store.list(docId);
+  private async batchOf(docId: string, entries: PresenceEntry[]): Promise<PresenceBatch> {
     const type = await this.deps.docs.typeOf(docId);
     const oldest = Math.min(...entries.map((e) => e.version));
     const ops = entries.length > 0 ? await this.deps.docs.opsSince(docId, oldest) : [];
