@@ -18,6 +18,8 @@ export class RedisKeys {
       seqs: `${base}:seqs`,
       presence: `${base}:presence`,
       presenceExpiry: `${base}:presence-expiry`,
+      /** The batch turn shared by every gateway's PresenceHub (RedisPresenceStore.takeBatch). */
+      presenceTurn: `${base}:presence:turn`,
       broadcast: `${base}:broadcast`,
     };
   }

@@ -98,7 +98,6 @@ export class RedisPresenceStore implements PresenceStore {
 
   private keysOf(docId: string): string[] {
     const k = this.keys.doc(docId);
-    // The turn's key is derived from the entries' so that it shares their hash tag (one slot).
-    return [k.presence, k.presenceExpiry, `${k.presence}:turn`];
+    return [k.presence, k.presenceExpiry, k.presenceTurn];
   }
 }

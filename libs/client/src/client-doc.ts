@@ -58,12 +58,20 @@ export interface DocHost {
   send(message: ClientMessage): void;
   /** The next seq of this client, shared by all its documents. */
   nextSeq(): number;
-  schedule(fn: () => void, ms: number): void;
+  /** Runs `fn` after `ms`; returns a function that cancels it. */
+  schedule(fn: () => void, ms: number): () => void;
 }
 
 /** Ops the doc keeps from before its current version, to bring old remote cursors up to date. */
 const RECENT_OPS_KEPT = 200;
 const DEFAULT_RETRY_MS = 1000;
+/**
+ * The server forgets a cursor 10 s after its last update (PresenceHub's ttlMs), so a shown
+ * selection is restated when it has not been sent for this long: one restatement may be
+ * dropped (the gateway's 20 presence updates/s) or held back behind a pending op, and the
+ * next still arrives in time.
+ */
+const PRESENCE_REFRESH_MS = 4000;
 
 /**
  * The client side of one shared document: an optimistic local copy kept in step with
@@ -101,6 +109,8 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
   private readonly presence = new RemotePresenceSet();
   private localSelection: SelectionValue | null | undefined;
   private presenceUnsent = false;
+  /** Cancels the pending restatement of the selection last sent, if one is armed. */
+  private cancelRestatement: (() => void) | undefined;
 
   constructor(
     readonly docId: string,
@@ -185,6 +195,8 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
     this.fetchedUpTo = 0;
     this.pending.clear();
     this.joinSent = true;
+    // The server dropped this client's cursor with the old session; the joined answer restates it.
+    if (this.localSelection) this.presenceUnsent = true;
     this.host.send(
       this.ready
         ? { type: 'join', docId: this.docId, version: this.currentVersion }
@@ -192,9 +204,11 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
     );
   }
 
-  /** Called by the connection when the session is lost. */
+  /** Called by the connection when the session is lost or the document closed: nothing is sent until a rejoin. */
   disconnected(): void {
     this.joinSent = false;
+    this.cancelRestatement?.();
+    this.cancelRestatement = undefined;
   }
 
   onJoined(msg: Joined): void {
@@ -443,5 +457,19 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
       version: this.currentVersion,
       selection: (this.localSelection ?? null) as Selection | null,
     });
+    this.cancelRestatement?.();
+    this.cancelRestatement = this.localSelection
+      ? this.host.schedule(() => this.restatePresence(), PRESENCE_REFRESH_MS)
+      : undefined;
+  }
+
+  /**
+   * Sends the unchanged selection again, so that the server keeps it. It takes the same
+   * path as a new selection: held back while a local op is pending, sent by the ack.
+   */
+  private restatePresence(): void {
+    this.cancelRestatement = undefined;
+    this.presenceUnsent = true;
+    this.sendPresence();
   }
 }

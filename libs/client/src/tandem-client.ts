@@ -38,8 +38,30 @@ export interface TandemClientOptions {
    */
   clientId?: string;
   doc?: ClientDocOptions;
-  /** Timer used for retries; tests inject a simulated clock. */
+  /**
+   * Timer used for retries and presence restatements; tests inject a simulated clock. A
+   * timer of it that is cancelled still comes due, and then does nothing.
+   */
   schedule?: (fn: () => void, ms: number) => void;
+}
+
+type CancellableTimer = (fn: () => void, ms: number) => () => void;
+
+const realTimer: CancellableTimer = (fn, ms) => {
+  const timer = setTimeout(fn, ms);
+  return () => clearTimeout(timer);
+};
+
+function injectedTimer(schedule: (fn: () => void, ms: number) => void): CancellableTimer {
+  return (fn, ms) => {
+    let live = true;
+    schedule(() => {
+      if (live) fn();
+    }, ms);
+    return () => {
+      live = false;
+    };
+  };
 }
 
 function randomClientId(): string {
@@ -69,7 +91,7 @@ export class TandemClient extends Emitter<TandemClientEvents> {
   constructor(private readonly options: TandemClientOptions) {
     super();
     this.clientId = options.clientId ?? randomClientId();
-    const schedule = options.schedule ?? ((fn, ms) => void setTimeout(fn, ms));
+    const schedule = options.schedule ? injectedTimer(options.schedule) : realTimer;
     const client = this;
     this.host = {
       clientId: this.clientId,
@@ -99,7 +121,11 @@ export class TandemClient extends Emitter<TandemClientEvents> {
 
   /** Stops following `docId`. Local ops not yet acknowledged are dropped with it. */
   close(docId: string): void {
-    if (this.docs.delete(docId) && this.connectionState === 'connected') this.send({ type: 'leave', docId });
+    const doc = this.docs.get(docId);
+    if (!doc) return;
+    this.docs.delete(docId);
+    doc.disconnected();
+    if (this.connectionState === 'connected') this.send({ type: 'leave', docId });
   }
 
   /** The transport is open: authenticate, then every open document rejoins from its version. */

@@ -1,7 +1,7 @@
 import type { PresenceUser } from '@tandem/protocol';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TandemClient } from '../src/index.js';
-import { Net } from './harness.js';
+import { ManualClock, Net, twoEditors } from './harness.js';
 
 /** Alice, Bob and Carol with text document `doc` ("hello world") open and joined. */
 function editors() {
@@ -208,5 +208,141 @@ describe("sharing this user's selection", () => {
       expect.objectContaining({ code: 'BAD_MESSAGE' }),
     );
     expect(net.sent(alice, 'presence')).toEqual([]);
+  });
+});
+
+/** Alice, whose timers run on a clock the test moves, and Bob, with `doc` ("hello world") open and joined. */
+function stillEditors() {
+  const clock = new ManualClock();
+  return { clock, ...twoEditors({ initial: 'hello world', alice: { schedule: clock.schedule } }) };
+}
+
+describe('keeping a still cursor on the server', () => {
+  it('a selection nobody moves is sent again every 4 s', () => {
+    const { clock, net, alice, a } = stillEditors();
+    a.setSelection({ anchor: 2, head: 4 });
+    clock.advance(3999);
+    expect(net.sent(alice, 'presence')).toHaveLength(1);
+    clock.advance(1);
+    expect(net.sent(alice, 'presence')).toHaveLength(2);
+    clock.advance(4000);
+    expect(net.sent(alice, 'presence')).toEqual([
+      { type: 'presence', docId: 'doc', version: 0, selection: { anchor: 2, head: 4 } },
+      { type: 'presence', docId: 'doc', version: 0, selection: { anchor: 2, head: 4 } },
+      { type: 'presence', docId: 'doc', version: 0, selection: { anchor: 2, head: 4 } },
+    ]);
+  });
+
+  it("a restated selection is stated at the current version, moved past other users' ops", () => {
+    const { clock, net, alice, a, b } = stillEditors();
+    a.setSelection({ anchor: 2, head: 4 });
+    b.submit(['>> ']);
+    net.deliverAll();
+    clock.advance(4000);
+    expect(net.sent(alice, 'presence').at(-1)).toEqual({
+      type: 'presence',
+      docId: 'doc',
+      version: 1,
+      selection: { anchor: 5, head: 7 },
+    });
+  });
+
+  it('the 4 s run from the last selection sent, so a moving cursor is not restated in between', () => {
+    const { clock, net, alice, a } = stillEditors();
+    a.setSelection({ anchor: 1, head: 1 });
+    clock.advance(3000);
+    a.setSelection({ anchor: 2, head: 2 });
+    clock.advance(3999);
+    expect(net.sent(alice, 'presence').map((m) => m.selection)).toEqual([
+      { anchor: 1, head: 1 },
+      { anchor: 2, head: 2 },
+    ]);
+    clock.advance(1);
+    expect(net.sent(alice, 'presence').map((m) => m.selection)).toEqual([
+      { anchor: 1, head: 1 },
+      { anchor: 2, head: 2 },
+      { anchor: 2, head: 2 },
+    ]);
+  });
+
+  it('nothing is restated, and no timer set, when no selection was ever set', () => {
+    const { clock, net, alice } = stillEditors();
+    clock.advance(20_000);
+    expect(net.sent(alice, 'presence')).toEqual([]);
+    expect(clock.pending).toEqual([]);
+  });
+
+  it('a hidden cursor is not restated', () => {
+    const { clock, net, alice, a } = stillEditors();
+    a.setSelection({ anchor: 2, head: 4 });
+    a.setSelection(null);
+    clock.advance(20_000);
+    expect(net.sent(alice, 'presence').map((m) => m.selection)).toEqual([{ anchor: 2, head: 4 }, null]);
+  });
+
+  it('a restatement due while an op is pending waits for its ack, then goes at the new version', () => {
+    const { clock, net, alice, a } = stillEditors();
+    a.setSelection({ anchor: 2, head: 2 });
+    a.submit(['>> ']);
+    clock.advance(4000);
+    expect(net.sent(alice, 'presence')).toHaveLength(1);
+    net.deliverAll();
+    expect(net.sent(alice, 'presence')).toEqual([
+      { type: 'presence', docId: 'doc', version: 0, selection: { anchor: 2, head: 2 } },
+      { type: 'presence', docId: 'doc', version: 1, selection: { anchor: 5, head: 5 } },
+    ]);
+  });
+
+  it('nothing is restated after the document is closed', () => {
+    const { clock, net, alice, a } = stillEditors();
+    a.setSelection({ anchor: 2, head: 4 });
+    alice.close('doc');
+    clock.advance(20_000);
+    expect(net.sent(alice, 'leave')).toHaveLength(1);
+    expect(net.sent(alice, 'presence')).toHaveLength(1);
+  });
+
+  it('nothing is restated while offline; the rejoin restates the selection at once and every 4 s after', () => {
+    const { clock, net, alice, a } = stillEditors();
+    a.setSelection({ anchor: 2, head: 4 });
+    net.cut(alice);
+    clock.advance(20_000);
+    expect(net.sent(alice, 'presence')).toHaveLength(1);
+    net.reconnect(alice);
+    net.deliverAll();
+    expect(net.sent(alice, 'presence')).toHaveLength(2);
+    clock.advance(4000);
+    expect(net.sent(alice, 'presence')).toHaveLength(3);
+  });
+});
+
+describe('the default timer of a still cursor', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is cleared when the document is closed', () => {
+    vi.useFakeTimers();
+    const { alice, a } = twoEditors({ initial: 'hello world' });
+    a.setSelection({ anchor: 2, head: 4 });
+    expect(vi.getTimerCount()).toBe(1);
+    alice.close('doc');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('is cleared when the connection is lost', () => {
+    vi.useFakeTimers();
+    const { net, alice, a } = twoEditors({ initial: 'hello world' });
+    a.setSelection({ anchor: 2, head: 4 });
+    net.cut(alice);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('restates the selection after 4 s', () => {
+    vi.useFakeTimers();
+    const { net, alice, a } = twoEditors({ initial: 'hello world' });
+    a.setSelection({ anchor: 2, head: 4 });
+    vi.advanceTimersByTime(4000);
+    expect(net.sent(alice, 'presence')).toHaveLength(2);
   });
 });
