@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from '@tandem/metrics';
+import { Counter, Gauge, Histogram, metricOnce, type Registry } from '@tandem/metrics';
 
 /** Why a snapshot was written. */
 export type SnapshotReason = 'ops' | 'activity' | 'catch-up';
@@ -16,7 +16,7 @@ export interface SnapshotterMetrics {
  * that a snapshotter restarted in the same process (or a test) reports into the same series.
  */
 export function snapshotterMetrics(registry: Registry): SnapshotterMetrics {
-  const written = once(
+  const written = metricOnce(
     registry,
     'tandem_snapshots_written_total',
     (name) =>
@@ -27,7 +27,7 @@ export function snapshotterMetrics(registry: Registry): SnapshotterMetrics {
         registers: [registry],
       }),
   );
-  const failed = once(
+  const failed = metricOnce(
     registry,
     'tandem_snapshot_failures_total',
     (name) =>
@@ -37,7 +37,7 @@ export function snapshotterMetrics(registry: Registry): SnapshotterMetrics {
         registers: [registry],
       }),
   );
-  const duration = once(
+  const duration = metricOnce(
     registry,
     'tandem_snapshot_write_seconds',
     (name) =>
@@ -48,7 +48,7 @@ export function snapshotterMetrics(registry: Registry): SnapshotterMetrics {
         registers: [registry],
       }),
   );
-  const replayed = once(
+  const replayed = metricOnce(
     registry,
     'tandem_snapshot_replayed_ops',
     (name) =>
@@ -59,7 +59,7 @@ export function snapshotterMetrics(registry: Registry): SnapshotterMetrics {
         registers: [registry],
       }),
   );
-  const lag = once(
+  const lag = metricOnce(
     registry,
     'tandem_snapshotter_lag_seconds',
     (name) =>
@@ -69,7 +69,7 @@ export function snapshotterMetrics(registry: Registry): SnapshotterMetrics {
         registers: [registry],
       }),
   );
-  const pending = once(
+  const pending = metricOnce(
     registry,
     'tandem_snapshotter_pending_documents',
     (name) =>
@@ -89,8 +89,4 @@ export function snapshotterMetrics(registry: Registry): SnapshotterMetrics {
     eventLag: (seconds) => lag.set(seconds),
     pendingDocuments: (count) => pending.set(count),
   };
-}
-
-function once<M>(registry: Registry, name: string, create: (name: string) => M): M {
-  return (registry.getSingleMetric(name) as M | undefined) ?? create(name);
 }

@@ -1,4 +1,12 @@
-import type { EventBus, Log, MetadataStore, OpLog, SnapshotStore, TandemEvent } from '@tandem/core';
+import {
+  type EventBus,
+  KeyedQueue,
+  type Log,
+  type MetadataStore,
+  type OpLog,
+  type SnapshotStore,
+  type TandemEvent,
+} from '@tandem/core';
 import { TandemError } from '@tandem/errors';
 import { Registry } from '@tandem/metrics';
 import { type SnapshotReason, snapshotterMetrics } from './metrics.js';
@@ -95,24 +103,12 @@ export function startSnapshotter(deps: SnapshotterDeps): Snapshotter {
   const sources = { snapshots, opLog, metadata, log };
   const metrics = snapshotterMetrics(deps.registry ?? new Registry());
   const pending = new Map<string, Pending>();
-  /** The tail of each document's work queue. */
-  const work = new Map<string, Promise<void>>();
+  const work = new KeyedQueue();
   let stopped = false;
   let wake: () => void = () => {};
   const stopping = new Promise<void>((resolve) => {
     wake = resolve;
   });
-
-  /** Runs `job` after the document's earlier work; the returned promise carries its outcome. */
-  function enqueue(docId: string, job: () => Promise<void>): Promise<void> {
-    const result = (work.get(docId) ?? Promise.resolve()).then(job);
-    const tail = result.catch(() => {});
-    work.set(docId, tail);
-    void tail.then(() => {
-      if (work.get(docId) === tail) work.delete(docId);
-    });
-    return result;
-  }
 
   function forget(docId: string): void {
     clearTimeout(pending.get(docId)?.timer);
@@ -183,7 +179,7 @@ export function startSnapshotter(deps: SnapshotterDeps): Snapshotter {
     if (!doc) return Promise.resolve();
     clearTimeout(doc.timer);
     doc.timer = undefined;
-    return enqueue(docId, async () => {
+    return work.run(docId, async () => {
       const head = pending.get(docId)?.head;
       if (head !== undefined) await write(docId, head, 'activity');
     }).catch((err: unknown) => {
@@ -214,7 +210,7 @@ export function startSnapshotter(deps: SnapshotterDeps): Snapshotter {
       return;
     }
     if (version % everyOps === 0) {
-      await enqueue(docId, () => write(docId, version, 'ops'));
+      await work.run(docId, () => write(docId, version, 'ops'));
       return;
     }
     schedule(docId, doc, afterMs);
@@ -226,10 +222,10 @@ export function startSnapshotter(deps: SnapshotterDeps): Snapshotter {
         return onOp(event.docId, event.record.version, event.record.ts);
       case 'doc.created':
         // Emitted once version 0 is stored.
-        return enqueue(event.docId, () => recordInitial(event.docId));
+        return work.run(event.docId, () => recordInitial(event.docId));
       case 'doc.deleted':
         forget(event.docId);
-        return enqueue(event.docId, () => snapshots.purge(event.docId));
+        return work.run(event.docId, () => snapshots.purge(event.docId));
       case 'doc.renamed':
       case 'doc.restored':
       case 'doc.permissions':
@@ -262,10 +258,10 @@ export function startSnapshotter(deps: SnapshotterDeps): Snapshotter {
       for (const { docId, latestSnapshot, hasInitial } of page.items) {
         if (stopped) return;
         try {
-          if (!hasInitial) await enqueue(docId, () => recordInitial(docId));
+          if (!hasInitial) await work.run(docId, () => recordInitial(docId));
           const head = await opLog.latestVersion(docId);
           if (latestSnapshot === null || head > latestSnapshot) {
-            await enqueue(docId, () => write(docId, head, 'catch-up'));
+            await work.run(docId, () => write(docId, head, 'catch-up'));
           }
         } catch (err) {
           // Left to the document's next event, or the next start: one document must not
@@ -287,7 +283,7 @@ export function startSnapshotter(deps: SnapshotterDeps): Snapshotter {
       await Promise.all(
         [...pending.keys()].map((docId) => (pending.get(docId)?.timer ? runTimed(docId) : null)),
       );
-      await Promise.all(work.values());
+      await work.idle();
     },
     async stop() {
       stopped = true;
@@ -295,7 +291,7 @@ export function startSnapshotter(deps: SnapshotterDeps): Snapshotter {
       await unsubscribe();
       for (const doc of pending.values()) clearTimeout(doc.timer);
       await caughtUp;
-      await Promise.all(work.values());
+      await work.idle();
     },
   };
 }

@@ -1,0 +1,6 @@
+export {
+  HISTORY_GROUP,
+  type HistorySummarizer,
+  type HistorySummarizerDeps,
+  startHistorySummarizer,
+} from './summarizer.js';
