@@ -1,5 +1,5 @@
 import type { TokenVerifier } from '@tandem/auth';
-import type { CollabEngine, FanOut, MetadataStore, SearchIndex } from '@tandem/core';
+import type { CollabEngine, FanOut, HistoryStore, MetadataStore, SearchIndex } from '@tandem/core';
 import type { Registry } from '@tandem/metrics';
 
 /** The parts of the commit engine the API calls. */
@@ -13,6 +13,8 @@ export interface ApiDeps {
   engine: ApiEngine;
   metadata: MetadataStore;
   search: Pick<SearchIndex, 'search'>;
+  /** The timelines the history summarizer writes. */
+  history: Pick<HistoryStore, 'list'>;
   /** Only to tell open sockets that a document's permissions changed. */
   fanOut: Pick<FanOut, 'publish'>;
   /** Verifies bearer tokens: `createTokenVerifier` from @tandem/auth. */

@@ -106,6 +106,50 @@ export const RestoreBody = z.object({ targetVersion: Version });
 
 export const RestoreResult = z.object({ version: Version.describe('the new version that restored it') });
 
+export const HistoryQuery = z.object({
+  limit: intFromString(z.number().int().min(1).max(100)).default(20),
+  before: intFromString(Version)
+    .optional()
+    .describe('the `next` of the previous page: entries that start below this version'),
+  userId: UserId.optional().describe("only this user's entries"),
+  since: z.iso.datetime({ offset: true }).optional().describe('only entries that end at or after this time'),
+  until: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('only entries that start at or before this time'),
+});
+
+const Position = z.number().int().nonnegative();
+
+export const HistoryItem = z.object({
+  kind: z.enum(['created', 'edit', 'restore']),
+  userId: UserId,
+  fromVersion: Version.describe('the version of its first op (0: the creation)'),
+  toVersion: Version.describe(
+    'the version of its last op: GET /documents/{id}/versions/{toVersion} shows the content after it',
+  ),
+  startedAt: z.date(),
+  endedAt: z.date(),
+  ops: z.number().int().nonnegative().describe("the user's ops in it"),
+  inserted: z.number().int().nonnegative().describe("in the type's unit: characters, or json1 values"),
+  deleted: z.number().int().nonnegative(),
+  formatted: z.number().int().nonnegative().describe('rich-text characters whose formatting changed'),
+  span: z
+    .object({ start: Position, end: Position })
+    .nullable()
+    .describe('text types: the positions its ops touched, each as the document was after that op'),
+  paths: z
+    .array(z.array(z.union([z.string(), z.number()])))
+    .describe('json1: the first paths its ops changed'),
+  restoredVersion: Version.nullable().describe('a restore: the version it brought back'),
+  summary: z.string().describe('who, when, how much and where, in one sentence'),
+});
+
+export const HistoryPage = z.object({
+  items: z.array(HistoryItem).describe('newest first'),
+  next: Version.nullable().describe('pass as `before` for the next page; null on the last page'),
+});
+
 export const Permission = z.object({ userId: UserId, role: Role });
 
 export const PermissionParams = z.object({ id: DocId, userId: UserId });

@@ -183,6 +183,7 @@ async function failingApi(failure: Error): Promise<FastifyInstance> {
     engine,
     metadata,
     search,
+    history: { list: async () => ({ items: [], next: null }) },
     fanOut: new InProcessFanOut(),
     registry: new Registry(),
     verify: createTokenVerifier({ secret: SECRET }),

@@ -7,7 +7,7 @@ import {
   MemorySnapshotStore,
 } from '@tandem/adapters-memory';
 import { openPglite } from '@tandem/adapters-pglite';
-import { SqlMetadataStore, SqlSearchIndex } from '@tandem/adapters-sql';
+import { SqlHistoryStore, SqlMetadataStore, SqlSearchIndex } from '@tandem/adapters-sql';
 import { createTokenVerifier, signToken } from '@tandem/auth';
 import {
   CollabEngine,
@@ -16,6 +16,7 @@ import {
   silentLog,
   type TandemEvent,
 } from '@tandem/core';
+import { startHistorySummarizer } from '@tandem/history';
 import { silentLogger } from '@tandem/logging';
 import { Registry } from '@tandem/metrics';
 import { startSearchIndexer } from '@tandem/search-indexer';
@@ -50,20 +51,31 @@ export async function startApi(
   db: PGlite,
   options: Partial<Pick<ApiDeps, 'devSignIn' | 'ready' | 'bodyLimit'>> = {},
 ) {
-  await db.exec('TRUNCATE documents, permissions, search_docs CASCADE');
+  await db.exec('TRUNCATE documents, permissions, search_docs, history CASCADE');
   const metadata = new SqlMetadataStore(db);
   const search = new SqlSearchIndex(db);
+  const history = new SqlHistoryStore(db);
   const fanOut = new InProcessFanOut();
   const events = new InProcessEventBus(10);
+  const opLog = new MemoryOpLog();
   const engine = new CollabEngine({
     state: new MemoryDocStateStore(),
-    opLog: new MemoryOpLog(),
+    opLog,
     snapshots: new MemorySnapshotStore(),
     fanOut,
     events,
   });
   const registry = new Registry();
   const indexer = startSearchIndexer({ events, engine, metadata, search, debounceMs: 5, log: silentLog });
+  const summarizer = startHistorySummarizer({
+    events,
+    store: history,
+    opLog,
+    metadata,
+    log: silentLog,
+    flushMs: 0,
+    catchUp: false,
+  });
   const seen: TandemEvent[] = [];
   events.subscribe('test-observer', async (event) => {
     seen.push(event);
@@ -72,6 +84,7 @@ export async function startApi(
     engine,
     metadata,
     search,
+    history,
     fanOut,
     registry,
     verify: createTokenVerifier({ secret: SECRET }),
@@ -119,12 +132,13 @@ export async function startApi(
     return (await engine.submit(req)).version;
   }
 
-  /** Waits until every event emitted so far reached the indexer, then indexes what is pending. */
+  /** Waits until every event emitted so far reached the consumers, then writes what they hold. */
   async function settle(): Promise<void> {
     for (let i = 0; i < 200 && Object.values(events.lag()).some((n) => n > 0); i++) {
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     await indexer.flush();
+    await summarizer.flush();
   }
 
   /** Broadcasts the document's gateways would get. */
@@ -149,6 +163,7 @@ export async function startApi(
       await app.close();
       await engine.close();
       await indexer.stop();
+      await summarizer.stop();
     },
   };
 }

@@ -198,3 +198,115 @@ describe('POST /api/v1/documents/:id/restore', () => {
     expect(missing.json().error.details.field).toBe('targetVersion');
   });
 });
+
+describe('GET /api/v1/documents/:id/history', () => {
+  /** "abc" by ann, three edits by ann and one by bob, then a restore of version 1 by bob. */
+  async function edited(): Promise<string> {
+    const id = await threeEdits();
+    await api.call('PUT', `/api/v1/documents/${id}/permissions/bob`, { as: 'ann', body: { role: 'editor' } });
+    await api.edit(id, 'bob', ['>']);
+    const restored = await api.call('POST', `/api/v1/documents/${id}/restore`, {
+      as: 'bob',
+      body: { targetVersion: 1 },
+    });
+    expect(restored.statusCode).toBe(200);
+    await api.settle();
+    return id;
+  }
+
+  it('returns the timeline newest first: creation, sessions per user and the restore, each with a summary', async () => {
+    const id = await edited();
+    const res = await api.call('GET', `/api/v1/documents/${id}/history`, { as: 'ann' });
+    expect(res.statusCode).toBe(200);
+    const { items, next } = res.json();
+    expect(next).toBeNull();
+    expect(
+      items.map((e: { kind: string; userId: string; fromVersion: number; toVersion: number }) => [
+        e.kind,
+        e.userId,
+        e.fromVersion,
+        e.toVersion,
+      ]),
+    ).toEqual([
+      ['restore', 'bob', 5, 5],
+      ['edit', 'bob', 4, 4],
+      ['edit', 'ann', 1, 3],
+      ['created', 'ann', 0, 0],
+    ]);
+    expect(items[0]).toMatchObject({
+      restoredVersion: 1,
+      summary: expect.stringMatching(/^bob restored version 1 on /),
+    });
+    expect(items[2]).toMatchObject({
+      ops: 3,
+      inserted: 3,
+      deleted: 0,
+      span: { start: 3, end: 6 },
+      summary: expect.stringMatching(/^ann inserted 3 characters in characters 4–6 on .* UTC \(3 edits\)$/),
+    });
+    expect(Date.parse(items[2].startedAt)).toBeLessThanOrEqual(Date.parse(items[2].endedAt));
+    // Each entry names the version whose content follows it.
+    const after = await api.call('GET', `/api/v1/documents/${id}/versions/${items[2].toVersion}`, {
+      as: 'ann',
+    });
+    expect(after.json().content).toBe('abcXYZ');
+  });
+
+  it('pages with before, and filters by user and by time', async () => {
+    const id = await edited();
+    const first = await api.call('GET', `/api/v1/documents/${id}/history`, {
+      as: 'ann',
+      query: { limit: '3' },
+    });
+    expect(first.json().items).toHaveLength(3);
+    expect(first.json().next).toBe(1);
+    const rest = await api.call('GET', `/api/v1/documents/${id}/history`, {
+      as: 'ann',
+      query: { limit: '3', before: String(first.json().next) },
+    });
+    expect(rest.json()).toMatchObject({ items: [{ kind: 'created' }], next: null });
+    const bob = await api.call('GET', `/api/v1/documents/${id}/history`, {
+      as: 'ann',
+      query: { userId: 'bob' },
+    });
+    expect(bob.json().items.map((e: { kind: string }) => e.kind)).toEqual(['restore', 'edit']);
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const none = await api.call('GET', `/api/v1/documents/${id}/history`, {
+      as: 'ann',
+      query: { since: future },
+    });
+    expect(none.json().items).toEqual([]);
+    const past = await api.call('GET', `/api/v1/documents/${id}/history`, {
+      as: 'ann',
+      query: { until: '2000-01-01T00:00:00Z' },
+    });
+    expect(past.json().items).toEqual([]);
+  });
+
+  it('is for anyone who may read the document', async () => {
+    const id = await edited();
+    await api.call('PUT', `/api/v1/documents/${id}/permissions/vic`, { as: 'ann', body: { role: 'viewer' } });
+    expect((await api.call('GET', `/api/v1/documents/${id}/history`, { as: 'vic' })).statusCode).toBe(200);
+    const eve = await api.call('GET', `/api/v1/documents/${id}/history`, { as: 'eve' });
+    expect(eve.statusCode).toBe(403);
+    expect((await api.call('GET', `/api/v1/documents/${id}/history`)).statusCode).toBe(401);
+  });
+
+  it('refuses a bad query with 400 BAD_MESSAGE naming the field', async () => {
+    const id = await edited();
+    for (const [field, value] of [
+      ['limit', '0'],
+      ['limit', '101'],
+      ['before', '-1'],
+      ['since', 'yesterday'],
+      ['until', '2026-13-01T00:00:00Z'],
+    ] as const) {
+      const res = await api.call('GET', `/api/v1/documents/${id}/history`, {
+        as: 'ann',
+        query: { [field]: value },
+      });
+      expect(res.statusCode, `${field}=${value}`).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'BAD_MESSAGE', details: { field } });
+    }
+  });
+});

@@ -13,7 +13,7 @@ import {
   RedisPubSub,
 } from '@tandem/adapters-redis';
 import { openS3SnapshotStore } from '@tandem/adapters-s3';
-import { SqlMetadataStore } from '@tandem/adapters-sql';
+import { SqlHistoryStore, SqlMetadataStore } from '@tandem/adapters-sql';
 import { createTokenVerifier, type TokenVerifier } from '@tandem/auth';
 import type { CollabMessage } from '@tandem/collab-remote';
 import type { Log, MetadataStore } from '@tandem/core';
@@ -100,10 +100,15 @@ export function openS3Snapshots(config: S3Config, log: Log) {
   });
 }
 
-/** Documents and permissions on Postgres. */
+/** Documents, permissions and timelines on Postgres. */
 export async function openPostgresStores(config: PostgresConfig, log: Log) {
   const db = await openPostgres(config.POSTGRES_URL, { log });
-  return { db, metadata: new SqlMetadataStore(db), close: () => db.close() };
+  return {
+    db,
+    metadata: new SqlMetadataStore(db),
+    history: new SqlHistoryStore(db),
+    close: () => db.close(),
+  };
 }
 
 /** The search index; who may read what is asked of `metadata` at each search, so a permission change shows at once. */

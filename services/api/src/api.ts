@@ -14,7 +14,7 @@ import type { ApiConfig } from './config.js';
 
 /**
  * The REST API: documents and permissions on Postgres; search on Elasticsearch (kept up
- * to date by the search-indexer service); content, history and restore through the worker
+ * to date by the search-indexer service); timelines on Postgres (written by the history service); content, history and restore through the worker
  * that owns each document; lifecycle events to Kafka.
  */
 export async function startApiService(config: ApiConfig, log: Logger) {
@@ -32,6 +32,7 @@ export async function startApiService(config: ApiConfig, log: Logger) {
     engine: router,
     metadata: pg.metadata,
     search,
+    history: pg.history,
     fanOut: redis.fanOut,
     verify,
     ready: () => ready,

@@ -8,10 +8,11 @@ import {
   MemoryPresenceStore,
 } from '@tandem/adapters-memory';
 import { JournaledOpLog, openPglite, PgliteOpLog } from '@tandem/adapters-pglite';
-import { SqlMetadataStore, SqlSearchIndex, SqlSnapshotStore } from '@tandem/adapters-sql';
+import { SqlHistoryStore, SqlMetadataStore, SqlSearchIndex, SqlSnapshotStore } from '@tandem/adapters-sql';
 import { createTokenVerifier } from '@tandem/auth';
 import { CollabEngine, PresenceHub } from '@tandem/core';
 import { attachGateway } from '@tandem/gateway';
+import { startHistorySummarizer } from '@tandem/history';
 import type { Logger } from '@tandem/logging';
 import { createRegistry, engineMetrics } from '@tandem/metrics';
 import { startSearchIndexer } from '@tandem/search-indexer';
@@ -39,7 +40,7 @@ async function authSecret(config: StandaloneConfig): Promise<string> {
 
 /**
  * Every service in one process: PGlite under DATA_DIR for the op log, snapshots,
- * documents, permissions and search; document state, routing, events and presence in
+ * documents, permissions, history and search; document state, routing, events and presence in
  * memory. The same core and the same HTTP and WebSocket surfaces as distributed mode.
  */
 export async function startEmbedded(config: StandaloneConfig, log: Logger): Promise<EmbeddedTandem> {
@@ -55,6 +56,7 @@ export async function startEmbedded(config: StandaloneConfig, log: Logger): Prom
   const snapshots = new SqlSnapshotStore(db, { log });
   const metadata = new SqlMetadataStore(db);
   const search = new SqlSearchIndex(db);
+  const history = new SqlHistoryStore(db);
   const fanOut = new InProcessFanOut();
   const events = new InProcessEventBus();
   const engine = new CollabEngine(
@@ -73,6 +75,7 @@ export async function startEmbedded(config: StandaloneConfig, log: Logger): Prom
   const presence = new PresenceHub({ store: new MemoryPresenceStore(), fanOut, docs: engine, log });
   const indexer = startSearchIndexer({ events, engine, metadata, search, log });
   const snapshotter = startSnapshotter({ events, snapshots, opLog, metadata, log, registry });
+  const summarizer = startHistorySummarizer({ events, store: history, opLog, metadata, log, registry });
   const verify = createTokenVerifier(
     config.JWKS_URL
       ? {
@@ -89,6 +92,7 @@ export async function startEmbedded(config: StandaloneConfig, log: Logger): Prom
     engine,
     metadata,
     search,
+    history,
     fanOut,
     verify,
     devSignIn: config.DEV_SIGN_IN ? { secret } : undefined,
@@ -118,6 +122,7 @@ export async function startEmbedded(config: StandaloneConfig, log: Logger): Prom
       await engine.close();
       await indexer.stop();
       await snapshotter.stop();
+      await summarizer.stop();
       await opLog.close();
       await db.close();
     },

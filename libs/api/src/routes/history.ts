@@ -1,3 +1,4 @@
+import { describeHistoryEntry } from '@tandem/core';
 import { TandemError } from '@tandem/errors';
 import { authorize } from '../access.js';
 import { callerOf } from '../auth.js';
@@ -5,6 +6,8 @@ import type { ApiDeps } from '../deps.js';
 import {
   DocParams,
   errorResponses,
+  HistoryPage,
+  HistoryQuery,
   MAX_OPS_PER_PAGE,
   OpsPage,
   OpsQuery,
@@ -17,9 +20,46 @@ import { BEARER, type ZodApp } from './app.js';
 
 const tags = ['history'];
 
-/** The op log, past versions, and restoring one. */
+/** The timeline, the op log, past versions, and restoring one. */
 export function historyRoutes(app: ZodApp, deps: ApiDeps): void {
-  const { engine, metadata } = deps;
+  const { engine, metadata, history } = deps;
+
+  app.get(
+    '/documents/:id/history',
+    {
+      schema: {
+        tags,
+        summary: 'The timeline: creation, editing sessions and restores',
+        description:
+          "Newest first. An editing session is one user's ops with less than 5 minutes between them; each entry says who, when, how much and where, and its `toVersion` names the content after it (GET /documents/{id}/versions/{version}). The timeline is written from the document events, so the newest ops may take a moment to appear.",
+        security: BEARER,
+        params: DocParams,
+        querystring: HistoryQuery,
+        response: { 200: HistoryPage, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { userId } = callerOf(request);
+      const { doc } = await authorize(metadata, request.params.id, userId, 'read');
+      const { limit, before, userId: author, since, until } = request.query;
+      const page = await history.list(doc.id, {
+        limit,
+        ...(before === undefined ? {} : { before }),
+        ...(author === undefined ? {} : { userId: author }),
+        ...(since === undefined ? {} : { since: Date.parse(since) }),
+        ...(until === undefined ? {} : { until: Date.parse(until) }),
+      });
+      return {
+        items: page.items.map((entry) => ({
+          ...entry,
+          startedAt: new Date(entry.startedAt),
+          endedAt: new Date(entry.endedAt),
+          summary: describeHistoryEntry(entry, doc.type),
+        })),
+        next: page.next,
+      };
+    },
+  );
 
   app.get(
     '/documents/:id/ops',
