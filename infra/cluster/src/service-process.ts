@@ -14,13 +14,21 @@ export interface ServiceProcess {
   service: ServiceName;
   name: string;
   port: number;
+  /** The running process's id (the new one after restart()). */
   readonly pid: number;
-  /** Resolves with the exit code (or signal) when the process ends. */
+  /** Resolves with the exit code (or signal) when the process ends (the new one after restart()). */
   readonly exited: Promise<number | string>;
   /** SIGKILL: a crash. */
   kill(): Promise<void>;
   /** SIGTERM, then SIGKILL after `timeoutMs`: a clean stop. */
   stop(timeoutMs?: number): Promise<void>;
+  /**
+   * Starts the service again after kill() or stop(), as it was started (same port, same
+   * environment, the same log file, appended to), and resolves once it is healthy. This
+   * object stands for the new process from then on, so whoever holds it (the cluster's
+   * fields, a test) reaches the restarted service through it.
+   */
+  restart(): Promise<void>;
   /** Lets this process (the parent) exit while the service goes on running. */
   unref(): void;
 }
@@ -36,18 +44,60 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/**
- * Starts services/<service>/src/main.ts with `env`, logs to <logDir>/<name>.log, and
- * resolves once its /healthz answers (rejects if it exits first or takes over `timeoutMs`).
- */
-export async function startService(options: {
+interface StartOptions {
   service: ServiceName;
   name: string;
   port: number;
   env: Record<string, string>;
   logDir: string;
   timeoutMs?: number;
-}): Promise<ServiceProcess> {
+}
+
+/**
+ * Starts services/<service>/src/main.ts with `env`, logs to <logDir>/<name>.log, and
+ * resolves once its /healthz answers (rejects if it exits first or takes over `timeoutMs`).
+ */
+export async function startService(options: StartOptions): Promise<ServiceProcess> {
+  let current = spawnService(options);
+  const proc: ServiceProcess = {
+    service: options.service,
+    name: options.name,
+    port: options.port,
+    get pid() {
+      return current.child.pid as number;
+    },
+    get exited() {
+      return current.exited;
+    },
+    async kill() {
+      current.child.kill('SIGKILL');
+      await current.exited;
+    },
+    async stop(timeoutMs = 10_000) {
+      const { child, exited } = current;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    async restart() {
+      const { child } = current;
+      if (child.exitCode === null && child.signalCode === null) {
+        throw new Error(`${options.name} is still running (pid ${child.pid}): stop or kill it first`);
+      }
+      current = spawnService(options);
+      await untilHealthy(proc, options);
+    },
+    unref() {
+      current.child.unref();
+    },
+  };
+  await untilHealthy(proc, options);
+  return proc;
+}
+
+function spawnService(options: StartOptions): { child: ChildProcess; exited: Promise<number | string> } {
   // The service writes its log file itself rather than through a pipe to this process, so
   // that it can outlive this process (pnpm cluster:up exits and leaves the cluster running).
   const log = openSync(join(options.logDir, `${options.name}.log`), 'a');
@@ -74,30 +124,14 @@ export async function startService(options: {
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
-  const proc: ServiceProcess = {
-    service: options.service,
-    name: options.name,
-    port: options.port,
-    pid: child.pid as number,
-    exited,
-    async kill() {
-      child.kill('SIGKILL');
-      await exited;
-    },
-    async stop(timeoutMs = 10_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      await exited;
-      clearTimeout(timer);
-    },
-    unref() {
-      child.unref();
-    },
-  };
+  return { child, exited };
+}
+
+/** Waits for the process's /healthz; kills it if it is not healthy within the start's timeout. */
+async function untilHealthy(proc: ServiceProcess, options: StartOptions): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let gone: number | string | undefined;
-  void exited.then((code) => {
+  void proc.exited.then((code) => {
     gone = code;
   });
   for (;;) {
@@ -108,7 +142,7 @@ export async function startService(options: {
     }
     try {
       const res = await fetch(`http://127.0.0.1:${options.port}/healthz`);
-      if (res.ok) return proc;
+      if (res.ok) return;
     } catch {
       // Not listening yet.
     }

@@ -2,7 +2,6 @@ export { CollabEngine, type CollabEngineDeps, type CollabEngineOptions } from '.
 export type { CollabService } from './engine/collab-service.js';
 export { conflictNotice } from './engine/conflict-notice.js';
 export { EventOutbox } from './engine/event-outbox.js';
-export { KeyedQueue } from './keyed-queue.js';
 export type { SubmitRequest, SubmitResult } from './engine/live-doc.js';
 export { type EngineObserver, type Log, noopObserver, silentLog } from './engine/observer.js';
 export {
@@ -12,4 +11,5 @@ export {
   type PresenceHubDeps,
   type PresenceHubOptions,
 } from './engine/presence-hub.js';
+export { KeyedQueue } from './keyed-queue.js';
 export * from './ports/index.js';

@@ -31,7 +31,8 @@ export function historyMetrics(registry: Registry): HistoryMetrics {
   const failed = metricOnce(
     registry,
     'tandem_history_save_failures_total',
-    (name) => new Counter({ name, help: 'Timeline saves that failed (each is retried)', registers: [registry] }),
+    (name) =>
+      new Counter({ name, help: 'Timeline saves that failed (each is retried)', registers: [registry] }),
   );
   const conflicts = metricOnce(
     registry,

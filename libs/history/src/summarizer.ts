@@ -201,7 +201,10 @@ export function startHistorySummarizer(deps: HistorySummarizerDeps): HistorySumm
           metrics.saved(entries.length);
           return;
         }
-        log.warn({ docId, expected: doc.saved }, 'history written by another summarizer meanwhile: reloading');
+        log.warn(
+          { docId, expected: doc.saved },
+          'history written by another summarizer meanwhile: reloading',
+        );
         metrics.conflict();
         docs.delete(docId);
         const fresh = await load(docId, doc.type);
@@ -213,7 +216,10 @@ export function startHistorySummarizer(deps: HistorySummarizerDeps): HistorySumm
         if (!doc) return;
         doc.failures += 1;
         const delayMs = Math.min(RETRY_MS.max, RETRY_MS.first * 2 ** Math.min(doc.failures - 1, 20));
-        log.warn({ err, docId, attempt: doc.failures, retryInMs: delayMs }, 'saving history failed; will retry');
+        log.warn(
+          { err, docId, attempt: doc.failures, retryInMs: delayMs },
+          'saving history failed; will retry',
+        );
         metrics.failed();
         schedule(docId, doc, delayMs);
       });
@@ -302,7 +308,10 @@ export function startHistorySummarizer(deps: HistorySummarizerDeps): HistorySumm
     for (let failures = 0; !stopped; ) {
       let page: Awaited<ReturnType<typeof metadata.snapshotVersions>>;
       try {
-        page = await metadata.snapshotVersions({ limit: CATCH_UP_PAGE, ...(after === undefined ? {} : { after }) });
+        page = await metadata.snapshotVersions({
+          limit: CATCH_UP_PAGE,
+          ...(after === undefined ? {} : { after }),
+        });
       } catch (err) {
         failures += 1;
         const delayMs = Math.min(RETRY_MS.max, RETRY_MS.first * 2 ** Math.min(failures - 1, 20));

@@ -24,7 +24,7 @@ async function timeline(w: ReturnType<typeof world>, docId: string): Promise<His
 const brief = (e: HistoryEntry) => [e.kind, e.userId, e.fromVersion, e.toVersion, e.ops];
 
 describe('history summarizer', () => {
-  it('groups each user\'s ops into sessions split by 5 minutes without an op of theirs', async () => {
+  it("groups each user's ops into sessions split by 5 minutes without an op of theirs", async () => {
     const w = world();
     const s = w.summarizer();
     const doc = await w.create('text', 'Hello');
@@ -104,7 +104,12 @@ describe('history summarizer', () => {
     const records = await w.opLog.read(doc, 1);
     const stream: TandemEvent[] = [
       { type: 'doc.created', docId: doc, docType: 'text', title: 'Test', ownerId: 'ann', at: T0 },
-      ...records.map((record) => ({ type: 'op.committed' as const, docId: doc, docType: 'text' as const, record })),
+      ...records.map((record) => ({
+        type: 'op.committed' as const,
+        docId: doc,
+        docType: 'text' as const,
+        record,
+      })),
     ];
     await replayBus.publish(stream);
     await replayBus.publish(stream.slice(3, 7));
@@ -122,7 +127,11 @@ describe('history summarizer', () => {
     for (let i = 0; i < 6; i++) await w.append(doc, 'ann', i * 0.1, `${i}`);
     const records = await w.opLog.read(doc, 1);
     // Only versions 2 and 6 arrive: 1 and 3-5 are read from the op log.
-    await bus.publish([2, 6].map((v) => ({ type: 'op.committed', docId: doc, docType: 'text', record: records[v - 1] }) as TandemEvent));
+    await bus.publish(
+      [2, 6].map(
+        (v) => ({ type: 'op.committed', docId: doc, docType: 'text', record: records[v - 1] }) as TandemEvent,
+      ),
+    );
     await w.saved(s, doc, 6);
     expect((await timeline(w, doc)).map(brief)).toEqual([['edit', 'ann', 1, 6, 6]]);
     expect(await registry.getSingleMetricAsString('tandem_history_ops_total')).toMatch(/source="op-log"} 4/);
@@ -151,7 +160,10 @@ describe('history summarizer', () => {
     const ev = async (bus: InProcessEventBus, versions: number[]) => {
       const records = await w.opLog.read(doc, 1);
       await bus.publish(
-        versions.map((v) => ({ type: 'op.committed', docId: doc, docType: 'text', record: records[v - 1] }) as TandemEvent),
+        versions.map(
+          (v) =>
+            ({ type: 'op.committed', docId: doc, docType: 'text', record: records[v - 1] }) as TandemEvent,
+        ),
       );
       await waitDrained(bus);
     };
@@ -226,7 +238,11 @@ describe('history summarizer', () => {
       const n = random.range(1, 8);
       const batch = records.slice(v - 1, v - 1 + n);
       if (random.bool(0.8)) {
-        await bus.publish(batch.map((record) => ({ type: 'op.committed', docId: doc, docType: 'text', record }) as TandemEvent));
+        await bus.publish(
+          batch.map(
+            (record) => ({ type: 'op.committed', docId: doc, docType: 'text', record }) as TandemEvent,
+          ),
+        );
       }
       if (random.bool(0.2)) v = Math.max(1, v - random.int(5));
       else v += n;
@@ -247,15 +263,25 @@ describe('history summarizer', () => {
     for (const user of users) {
       const mine = records.filter((r) => r.author === user);
       const theirs = entries.filter((e) => e.userId === user);
-      expect(theirs.reduce((n, e) => n + e.ops, 0), `${user}'s ops, seed ${seed}`).toBe(mine.length);
+      expect(
+        theirs.reduce((n, e) => n + e.ops, 0),
+        `${user}'s ops, seed ${seed}`,
+      ).toBe(mine.length);
       const sum = (k: 'inserted' | 'deleted') => mine.reduce((n, r) => n + type.extent(r.op)[k], 0);
-      expect(theirs.reduce((n, e) => n + e.inserted, 0), `${user}'s inserts, seed ${seed}`).toBe(sum('inserted'));
-      expect(theirs.reduce((n, e) => n + e.deleted, 0), `${user}'s deletes, seed ${seed}`).toBe(sum('deleted'));
+      expect(
+        theirs.reduce((n, e) => n + e.inserted, 0),
+        `${user}'s inserts, seed ${seed}`,
+      ).toBe(sum('inserted'));
+      expect(
+        theirs.reduce((n, e) => n + e.deleted, 0),
+        `${user}'s deletes, seed ${seed}`,
+      ).toBe(sum('deleted'));
       // A new session exactly where the user paused for more than 5 minutes.
       const starts = mine.filter((r, i) => i === 0 || r.ts - (mine[i - 1] as { ts: number }).ts > 5 * MINUTE);
-      expect(theirs.map((e) => e.fromVersion), `${user}'s sessions, seed ${seed}`).toEqual(
-        starts.map((r) => r.version),
-      );
+      expect(
+        theirs.map((e) => e.fromVersion),
+        `${user}'s sessions, seed ${seed}`,
+      ).toEqual(starts.map((r) => r.version));
     }
   }, 60_000);
 });

@@ -179,17 +179,19 @@ export function startSnapshotter(deps: SnapshotterDeps): Snapshotter {
     if (!doc) return Promise.resolve();
     clearTimeout(doc.timer);
     doc.timer = undefined;
-    return work.run(docId, async () => {
-      const head = pending.get(docId)?.head;
-      if (head !== undefined) await write(docId, head, 'activity');
-    }).catch((err: unknown) => {
-      const retry = pending.get(docId);
-      if (!retry) return;
-      retry.failures += 1;
-      const delayMs = Math.min(RETRY_MS.max, RETRY_MS.first * 2 ** Math.min(retry.failures - 1, 20));
-      log.warn({ err, docId, attempt: retry.failures, retryInMs: delayMs }, 'snapshot failed; will retry');
-      schedule(docId, retry, delayMs);
-    });
+    return work
+      .run(docId, async () => {
+        const head = pending.get(docId)?.head;
+        if (head !== undefined) await write(docId, head, 'activity');
+      })
+      .catch((err: unknown) => {
+        const retry = pending.get(docId);
+        if (!retry) return;
+        retry.failures += 1;
+        const delayMs = Math.min(RETRY_MS.max, RETRY_MS.first * 2 ** Math.min(retry.failures - 1, 20));
+        log.warn({ err, docId, attempt: retry.failures, retryInMs: delayMs }, 'snapshot failed; will retry');
+        schedule(docId, retry, delayMs);
+      });
   }
 
   async function onOp(docId: string, version: number, committedAt: number): Promise<void> {
