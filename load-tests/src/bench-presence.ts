@@ -26,13 +26,14 @@ import { standaloneTarget } from './targets/standalone-target.js';
  * messages it received (a Tandem frame may hold several, as an array) and their bytes.
  * After WARMUP_S (2) seconds of moving, DURATION_S (10) seconds are measured, with the
  * server process's CPU time. SEED replays the cursor moves. MOVERS=n lets only n editors
- * move; the others stay still, restating their cursor every 5 s (or their entry expires).
+ * move; the others stay still, restating their cursor every 4 s as ClientDoc does (or their
+ * entry expires).
  */
 
 const EDITORS = Number(process.env.EDITORS ?? 50);
 const MOVES_PER_S = Number(process.env.MOVES_PER_S ?? 5);
 const MOVERS = Number(process.env.MOVERS ?? EDITORS);
-const IDLE_RESEND_MS = 5000;
+const IDLE_RESEND_MS = 4000;
 const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
 const DURATION_S = Number(process.env.DURATION_S ?? 10);
 const DOC_ID = 'bench-presence';

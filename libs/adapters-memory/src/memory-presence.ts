@@ -15,14 +15,18 @@ export class MemoryPresenceStore implements PresenceStore {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async set(entry: PresenceEntry, ttlMs: number): Promise<void> {
+  async set(entry: PresenceEntry, ttlMs: number, restates: PresenceEntry = entry): Promise<boolean> {
     let doc = this.docs.get(entry.docId);
     if (!doc) {
       doc = { entries: new Map(), changes: 0, sent: 0, turn: null };
       this.docs.set(entry.docId, doc);
     }
-    doc.entries.set(entry.clientId, { entry, expires: this.now() + ttlMs });
-    doc.changes++;
+    const now = this.now();
+    const live = doc.entries.get(entry.clientId);
+    const changed = !live || live.expires <= now || !sameEntry(live.entry, restates);
+    doc.entries.set(entry.clientId, { entry, expires: now + ttlMs });
+    if (changed) doc.changes++;
+    return changed;
   }
 
   async remove(docId: string, clientId: string): Promise<void> {
@@ -53,4 +57,16 @@ export class MemoryPresenceStore implements PresenceStore {
     if (doc.entries.size === 0) this.docs.delete(docId);
     return changed ? live : 'unchanged';
   }
+}
+
+function sameEntry(a: PresenceEntry, b: PresenceEntry): boolean {
+  return (
+    a.docId === b.docId &&
+    a.clientId === b.clientId &&
+    a.userId === b.userId &&
+    a.name === b.name &&
+    a.version === b.version &&
+    JSON.stringify(a.selection && [a.selection.anchor, a.selection.head]) ===
+      JSON.stringify(b.selection && [b.selection.anchor, b.selection.head])
+  );
 }

@@ -19,18 +19,22 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 `;
 
 /**
- * KEYS: entries, expiries, turn. ARGV: clientId, entry JSON, ttl (ms). The keys expire with
- * their last entry, so an abandoned document leaves nothing behind.
+ * KEYS: entries, expiries, turn. ARGV: clientId, entry JSON, ttl (ms), JSON of the entry it
+ * restates. 1 if a change, else 0: the live entry (expired ones are pruned first) is the
+ * restated one, compared as encode() wrote both. The keys expire with their last entry, so
+ * an abandoned document leaves nothing behind.
  */
 const SET = `${LUA_NOW_AND_PRUNE}
+local changed = redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[4]
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
-redis.call('HINCRBY', KEYS[3], 'changes', 1)
+if changed then redis.call('HINCRBY', KEYS[3], 'changes', 1) end
 local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 local ttl = math.max(1, tonumber(last[2]) - now)
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('PEXPIRE', KEYS[3], ttl)
+return changed and 1 or 0
 `;
 
 /**
@@ -61,13 +65,26 @@ return {'send', redis.call('HVALS', KEYS[1])}
 
 type Turn = ['send', string[]] | ['busy'] | ['unchanged'];
 
+/** An entry as JSON with its fields always in one order, so that the SET script can compare two as strings. */
+function encode(e: PresenceEntry): string {
+  const selection = e.selection && { anchor: e.selection.anchor, head: e.selection.head };
+  return JSON.stringify({
+    docId: e.docId,
+    clientId: e.clientId,
+    userId: e.userId,
+    name: e.name,
+    selection,
+    version: e.version,
+  });
+}
+
 /**
  * Presence in Redis: each entry expires `ttlMs` after its last set(), by the server's clock;
  * a document's batch turn is shared by every gateway.
  */
 export class RedisPresenceStore implements PresenceStore {
   private readonly keys: RedisKeys;
-  private readonly setScript: Script<null>;
+  private readonly setScript: Script<0 | 1>;
   private readonly removeScript: Script<null>;
   private readonly takeScript: Script<Turn>;
 
@@ -78,8 +95,15 @@ export class RedisPresenceStore implements PresenceStore {
     this.takeScript = defineScript(client, 'tandemPresenceTake', 3, TAKE);
   }
 
-  async set(entry: PresenceEntry, ttlMs: number): Promise<void> {
-    await this.setScript(this.keysOf(entry.docId), [entry.clientId, JSON.stringify(entry), Math.ceil(ttlMs)]);
+  async set(entry: PresenceEntry, ttlMs: number, restates: PresenceEntry = entry): Promise<boolean> {
+    const encoded = encode(entry);
+    const changed = await this.setScript(this.keysOf(entry.docId), [
+      entry.clientId,
+      encoded,
+      Math.ceil(ttlMs),
+      restates === entry ? encoded : encode(restates),
+    ]);
+    return changed === 1;
   }
 
   async remove(docId: string, clientId: string): Promise<void> {

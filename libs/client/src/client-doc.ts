@@ -68,8 +68,7 @@ const DEFAULT_RETRY_MS = 1000;
 /**
  * The server forgets a cursor 10 s after its last update (PresenceHub's ttlMs), so a shown
  * selection is restated when it has not been sent for this long: one restatement may be
- * dropped (the gateway's 20 presence updates/s) or held back behind a pending op, and the
- * next still arrives in time.
+ * dropped (the gateway's 20 presence updates/s), and the next still arrives in time.
  */
 const PRESENCE_REFRESH_MS = 4000;
 
@@ -108,7 +107,16 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
   private undoManager: UndoManager<unknown, unknown, unknown> | undefined;
   private readonly presence = new RemotePresenceSet();
   private localSelection: SelectionValue | null | undefined;
+  /** The local selection is not what the server was last told. */
   private presenceUnsent = false;
+  /**
+   * The selection last sent, carried through every op committed since, in the coordinates of
+   * the current version: what the server shows of this client. Unlike the local selection it
+   * can be stated while local ops are pending, which have no version yet.
+   */
+  private sentSelection: SelectionValue | null | undefined;
+  /** The server's copy needs restating: its time to live is running out, or a rejoin lost it. */
+  private restatementDue = false;
   /** Cancels the pending restatement of the selection last sent, if one is armed. */
   private cancelRestatement: (() => void) | undefined;
 
@@ -196,7 +204,7 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
     this.pending.clear();
     this.joinSent = true;
     // The server dropped this client's cursor with the old session; the joined answer restates it.
-    if (this.localSelection) this.presenceUnsent = true;
+    if (this.localSelection) this.restatementDue = true;
     this.host.send(
       this.ready
         ? { type: 'join', docId: this.docId, version: this.currentVersion }
@@ -215,6 +223,7 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
     this.currentRole = msg.role;
     if (msg.snapshot !== undefined || !this.ready) {
       this.docType = getDocType(msg.docType);
+      this.sentSelection = undefined;
       this.snapshot = msg.snapshot === undefined ? this.docType.create() : msg.snapshot;
       this.currentVersion = msg.version;
       this.ready = true;
@@ -398,6 +407,13 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
     this.currentVersion = rec.version;
     this.recent.push(rec);
     if (this.recent.length > RECENT_OPS_KEPT) this.recent.splice(0, this.recent.length - RECENT_OPS_KEPT);
+    // As PresenceHub moves this client's cursor: its own inserts push it along.
+    if (this.sentSelection) {
+      const own = rec.clientId === this.host.clientId;
+      this.sentSelection = this.presence.dropIfGone(
+        this.presence.transformSelection(type, this.sentSelection, rec.op, own),
+      );
+    }
     if (this.inflight && rec.clientId === this.host.clientId && rec.seq === this.inflight.seq) {
       this.inflight = null;
       this.emit('ack', { seq: rec.seq, version: rec.version });
@@ -443,33 +459,50 @@ export class ClientDoc extends Emitter<ClientDocEvents> {
   }
 
   /**
-   * Presence is sent only with no local op pending: a cursor is stated at a server
-   * version, and this client's unacknowledged edits have none yet. The ack that empties
-   * the queue sends it.
+   * A cursor is stated at a server version, and this client's unacknowledged edits have none
+   * yet, so a local selection is sent only with no local op pending (or when hidden: null has
+   * no position): the ack that empties the queue sends it, if it is not what the server
+   * already shows. Someone who types without a pause always has an op pending, though, and
+   * would vanish from everyone's screen after 10 s: while ops are pending, a restatement
+   * sends the selection last sent instead, carried to the current version (one the server
+   * has), which is where the server shows that cursor anyway.
    */
   private sendPresence(): void {
-    if (!this.presenceUnsent || this.hasPendingOps || !this.host.connected || !this.joinSent || !this.ready)
-      return;
-    this.presenceUnsent = false;
+    if (!this.host.connected || !this.joinSent || !this.ready) return;
+    const local = this.localSelection ?? null;
+    if (!this.hasPendingOps || local === null) {
+      if (this.presenceUnsent || this.restatementDue || !sameSelection(local, this.sentSelection ?? null)) {
+        this.presenceUnsent = false;
+        this.statePresence(local);
+      }
+    } else if (this.restatementDue && this.sentSelection) {
+      this.statePresence(this.sentSelection);
+    }
+  }
+
+  private statePresence(selection: SelectionValue | null): void {
+    this.restatementDue = false;
+    this.sentSelection = selection;
     this.host.send({
       type: 'presence',
       docId: this.docId,
       version: this.currentVersion,
-      selection: (this.localSelection ?? null) as Selection | null,
+      selection: selection as Selection | null,
     });
     this.cancelRestatement?.();
-    this.cancelRestatement = this.localSelection
+    this.cancelRestatement = selection
       ? this.host.schedule(() => this.restatePresence(), PRESENCE_REFRESH_MS)
       : undefined;
   }
 
-  /**
-   * Sends the unchanged selection again, so that the server keeps it. It takes the same
-   * path as a new selection: held back while a local op is pending, sent by the ack.
-   */
+  /** Sends the selection again, so that the server keeps it. */
   private restatePresence(): void {
     this.cancelRestatement = undefined;
-    this.presenceUnsent = true;
+    this.restatementDue = true;
     this.sendPresence();
   }
+}
+
+function sameSelection(a: SelectionValue | null, b: SelectionValue | null): boolean {
+  return JSON.stringify(a && [a.anchor, a.head]) === JSON.stringify(b && [b.anchor, b.head]);
 }

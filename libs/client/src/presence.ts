@@ -53,7 +53,8 @@ export class RemotePresenceSet {
     };
   }
 
-  private dropIfGone(s: SelectionValue): SelectionValue | null {
+  /** Null for a selection whose anchor or head was removed (a json1 item deleted). */
+  dropIfGone(s: SelectionValue): SelectionValue | null {
     return s.anchor === null || s.head === null ? null : s;
   }
 }

@@ -280,19 +280,6 @@ describe('keeping a still cursor on the server', () => {
     expect(net.sent(alice, 'presence').map((m) => m.selection)).toEqual([{ anchor: 2, head: 4 }, null]);
   });
 
-  it('a restatement due while an op is pending waits for its ack, then goes at the new version', () => {
-    const { clock, net, alice, a } = stillEditors();
-    a.setSelection({ anchor: 2, head: 2 });
-    a.submit(['>> ']);
-    clock.advance(4000);
-    expect(net.sent(alice, 'presence')).toHaveLength(1);
-    net.deliverAll();
-    expect(net.sent(alice, 'presence')).toEqual([
-      { type: 'presence', docId: 'doc', version: 0, selection: { anchor: 2, head: 2 } },
-      { type: 'presence', docId: 'doc', version: 1, selection: { anchor: 5, head: 5 } },
-    ]);
-  });
-
   it('nothing is restated after the document is closed', () => {
     const { clock, net, alice, a } = stillEditors();
     a.setSelection({ anchor: 2, head: 4 });
@@ -313,6 +300,116 @@ describe('keeping a still cursor on the server', () => {
     expect(net.sent(alice, 'presence')).toHaveLength(2);
     clock.advance(4000);
     expect(net.sent(alice, 'presence')).toHaveLength(3);
+  });
+});
+
+describe('presence while typing', () => {
+  it('a restatement due while an op is pending goes at once: the selection last sent, at the current version', () => {
+    const { clock, net, alice, a } = stillEditors();
+    a.setSelection({ anchor: 2, head: 2 });
+    a.submit(['>> ']);
+    clock.advance(4000);
+    expect(net.sent(alice, 'presence')).toEqual([
+      { type: 'presence', docId: 'doc', version: 0, selection: { anchor: 2, head: 2 } },
+      { type: 'presence', docId: 'doc', version: 0, selection: { anchor: 2, head: 2 } },
+    ]);
+    // The server carries that cursor past the insert as this client did: nothing left to tell.
+    net.deliverAll();
+    expect(a.data).toBe('>> hello world');
+    expect(net.sent(alice, 'presence')).toHaveLength(2);
+  });
+
+  it('someone typing without a pause is restated every 4 s, at a version the server has, where the typing carried the cursor', () => {
+    const { clock, net, alice, a } = stillEditors();
+    a.setSelection({ anchor: 5, head: 5 });
+    a.submit([5, 'x']);
+    // Each keystroke types at the caret; the ack of one always finds the next buffered.
+    for (let key = 1; key <= 24; key++) {
+      a.submit([5 + key, 'x']);
+      a.setSelection({ anchor: 6 + key, head: 6 + key });
+      net.deliverToServer(alice);
+      net.deliverToClient(alice);
+      expect(a.hasPendingOps).toBe(true);
+      clock.advance(500);
+    }
+    const sent = net.sent(alice, 'presence');
+    expect(sent.map((m) => m.version)).toEqual([0, 8, 16, 24]);
+    // The server has each of those versions: the ops up to them are this user's x's, which push the caret along.
+    expect(sent.map((m) => m.selection)).toEqual([5, 13, 21, 29].map((at) => ({ anchor: at, head: at })));
+    net.deliverAll();
+    expect(net.sent(alice, 'presence').at(-1)).toEqual({
+      type: 'presence',
+      docId: 'doc',
+      version: 25,
+      selection: { anchor: 30, head: 30 },
+    });
+  });
+
+  it("the restatement while an op is pending is the selection last sent, moved past other users' ops, not the one set since", () => {
+    const { clock, net, alice, bob, a, b } = stillEditors();
+    a.setSelection({ anchor: 2, head: 2 });
+    a.submit([11, '!']);
+    a.setSelection({ anchor: 12, head: 12 });
+    b.submit(['>> ']);
+    net.deliverToServer(bob);
+    net.deliverToClient(alice);
+    expect(a.version).toBe(1);
+    clock.advance(4000);
+    expect(net.sent(alice, 'presence').at(-1)).toEqual({
+      type: 'presence',
+      docId: 'doc',
+      version: 1,
+      selection: { anchor: 5, head: 5 },
+    });
+    net.deliverAll();
+    expect(net.sent(alice, 'presence').at(-1)).toEqual({
+      type: 'presence',
+      docId: 'doc',
+      version: 2,
+      selection: { anchor: 15, head: 15 },
+    });
+  });
+
+  it('hiding the cursor while an op is pending is sent at once, and then nothing is restated', () => {
+    const { clock, net, alice, a } = stillEditors();
+    a.setSelection({ anchor: 2, head: 2 });
+    a.submit(['>> ']);
+    a.setSelection(null);
+    expect(net.sent(alice, 'presence').at(-1)).toEqual({
+      type: 'presence',
+      docId: 'doc',
+      version: 0,
+      selection: null,
+    });
+    clock.advance(20_000);
+    net.deliverAll();
+    expect(net.sent(alice, 'presence')).toHaveLength(2);
+  });
+
+  it('typing at the caret sends no presence when the queue empties: the server carries the cursor along as the client does', () => {
+    const { net, alice, a } = stillEditors();
+    a.setSelection({ anchor: 5, head: 5 });
+    a.submit([5, 'x']);
+    a.submit([6, 'y']);
+    net.deliverAll();
+    expect(a.data).toBe('helloxy world');
+    expect(net.sent(alice, 'presence')).toHaveLength(1);
+  });
+
+  it("the ack that empties the queue restates a cursor the server carried elsewhere: another user's insert at the same place", () => {
+    const { net, alice, bob, a, b } = stillEditors();
+    a.setSelection({ anchor: 5, head: 5 });
+    a.submit([5, 'a']);
+    b.submit([5, 'X']);
+    net.deliverToServer(bob);
+    net.deliverAll();
+    // Bob's insert was committed first and lands before Alice's: her caret is after both, but
+    // the server left the cursor she last sent before Bob's insert, as it does for another user's.
+    expect(a.data).toBe('helloXa world');
+    expect(net.sent(alice, 'presence')).toEqual([
+      { type: 'presence', docId: 'doc', version: 0, selection: { anchor: 5, head: 5 } },
+      { type: 'presence', docId: 'doc', version: 2, selection: { anchor: 7, head: 7 } },
+    ]);
   });
 });
 

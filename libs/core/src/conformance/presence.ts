@@ -2,6 +2,7 @@ import { textType } from '@tandem/ot';
 import { describe, expect, it } from 'vitest';
 import { PresenceHub } from '../engine/presence-hub.js';
 import type { DocBroadcast, FanOut } from '../ports/fan-out.js';
+import type { OpRecord } from '../ports/op-record.js';
 import type { PresenceEntry, PresenceStore } from '../ports/presence.js';
 import { suiteFixture } from './suite-fixture.js';
 
@@ -31,6 +32,20 @@ const where = (turn: PresenceEntry[] | string) =>
 
 /** A turn no other process could take during a test. */
 const LONG = 60_000;
+
+/** A fan-out that keeps what is published, and the cursors of each presence batch in it. */
+function recordingFanOut() {
+  const published: DocBroadcast[] = [];
+  const fanOut: FanOut = {
+    publish: async (_docId, message) => void published.push(message),
+    subscribe: () => () => {},
+  };
+  const users = () =>
+    published.map((m) =>
+      m.kind === 'presence' ? m.batch.users.map((u) => [u.clientId, u.selection?.anchor]).sort() : [],
+    );
+  return { published, fanOut, users };
+}
 
 /** The behaviours every PresenceStore adapter must have. */
 export function presenceStoreConformance(name: string, factory: () => Promise<PresenceStoreFixture>): void {
@@ -114,21 +129,111 @@ export function presenceStoreConformance(name: string, factory: () => Promise<Pr
       expect(await store().takeBatch(doc, 'p1', LONG)).toBe('unchanged');
     });
 
+    it('counts a set identical to the live entry as no change: it only extends the entry’s life', async () => {
+      const doc = uniqueId();
+      expect(await store().set(entry(doc, 'a', 1), 500)).toBe(true);
+      expect(where(await store().takeBatch(doc, 'p1', LONG))).toEqual([['a', 1]]);
+      expect(await other().set(entry(doc, 'a', 1), 10_000)).toBe(false);
+      expect(await store().takeBatch(doc, 'p1', LONG)).toBe('unchanged');
+      expect(await other().takeBatch(doc, 'p2', LONG)).toBe('unchanged');
+      await sleep(1000);
+      await store().set(entry(doc, 'b', 2), 10_000);
+      expect(where(await store().takeBatch(doc, 'p1', LONG))).toEqual([
+        ['a', 1],
+        ['b', 2],
+      ]);
+    });
+
+    it('counts a set identical to an entry that has expired as a change', async () => {
+      const doc = uniqueId();
+      await store().set(entry(doc, 'a', 1), 100);
+      expect(where(await store().takeBatch(doc, 'p1', LONG))).toEqual([['a', 1]]);
+      await sleep(300);
+      expect(await store().set(entry(doc, 'a', 1), 10_000)).toBe(true);
+      expect(where(await store().takeBatch(doc, 'p1', LONG))).toEqual([['a', 1]]);
+    });
+
+    it('counts a set that differs from the live entry in any one field as a change', async () => {
+      const doc = uniqueId();
+      let last = entry(doc, 'a', 1);
+      await store().set(last, 10_000);
+      await store().takeBatch(doc, 'p1', LONG);
+      const edits: Partial<PresenceEntry>[] = [
+        { version: 1 },
+        { selection: { anchor: 1, head: 2 } },
+        { name: 'renamed' },
+        { userId: 'someone-else' },
+        { selection: null },
+      ];
+      for (const edit of edits) {
+        last = { ...last, ...edit };
+        expect(await store().set(last, 10_000)).toBe(true);
+        expect(await store().takeBatch(doc, 'p1', LONG)).toEqual([last]);
+      }
+    });
+
+    it('counts a set that restates the live entry as no change, and keeps the new entry', async () => {
+      const doc = uniqueId();
+      const first = entry(doc, 'a', 1);
+      await store().set(first, 10_000);
+      await store().takeBatch(doc, 'p1', LONG);
+      // The same cursor after someone inserted three characters before it, say.
+      const carried = { ...entry(doc, 'a', 4), version: 1 };
+      expect(await other().set(carried, 10_000, first)).toBe(false);
+      expect(await store().takeBatch(doc, 'p1', LONG)).toBe('unchanged');
+      await store().set(entry(doc, 'b', 2), 10_000);
+      expect(await store().takeBatch(doc, 'p1', LONG)).toEqual(
+        expect.arrayContaining([carried, entry(doc, 'b', 2)]),
+      );
+      // `first` is no longer the live entry: what claims to restate it is a change.
+      expect(await store().set({ ...entry(doc, 'a', 7), version: 2 }, 10_000, first)).toBe(true);
+      expect(where(await store().takeBatch(doc, 'p1', LONG))).toEqual([
+        ['a', 7],
+        ['b', 2],
+      ]);
+    });
+
+    it('lets a presence hub send no batch for a cursor restated where the ops since have carried it', async () => {
+      const doc = uniqueId();
+      const { published, fanOut, users } = recordingFanOut();
+      const ops: OpRecord[] = [];
+      const commit = (clientId: string, op: unknown) =>
+        ops.push({ version: ops.length + 1, op, author: `user-${clientId}`, clientId, seq: 1, ts: 0 });
+      const docs = {
+        typeOf: async () => textType,
+        opsSince: async (_docId: string, after: number, to = ops.length) =>
+          ops.filter((r) => r.version > after && r.version <= to),
+      };
+      const hub = new PresenceHub({ store: store(), fanOut, docs }, { intervalMs: LONG });
+      const at = (anchor: number) => ({ ...entry(doc, 'a', anchor), version: ops.length });
+      try {
+        await hub.update(at(5));
+        await hub.flush();
+        expect(published).toHaveLength(1);
+        // b inserts before a's cursor; a restates it where that moved it.
+        commit('b', ['>> ']);
+        await hub.update(at(8));
+        await hub.flush();
+        // a types at its cursor, which pushes the cursor along.
+        commit('a', [8, 'xy']);
+        await hub.update(at(10));
+        await hub.flush();
+        expect(published).toHaveLength(1);
+        await hub.update(at(9));
+        await hub.flush();
+        expect(users()).toEqual([[['a', 5]], [['a', 9]]]);
+      } finally {
+        hub.close();
+      }
+    });
+
     it('lets two presence hubs send one batch between them, with both hubs’ changes', async () => {
       const doc = uniqueId();
-      const published: DocBroadcast[] = [];
-      const fanOut: FanOut = {
-        publish: async (_docId, message) => void published.push(message),
-        subscribe: () => () => {},
-      };
+      const { published, fanOut, users } = recordingFanOut();
       const docs = { typeOf: async () => textType, opsSince: async () => [] };
       // Flushed by hand: the interval only decides how long a turn is held.
       const hubA = new PresenceHub({ store: store(), fanOut, docs }, { intervalMs: LONG });
       const hubB = new PresenceHub({ store: other(), fanOut, docs }, { intervalMs: LONG });
-      const users = () =>
-        published.map((m) =>
-          m.kind === 'presence' ? m.batch.users.map((u) => [u.clientId, u.selection?.anchor]).sort() : [],
-        );
       try {
         await hubA.update(entry(doc, 'a', 1));
         await hubB.update(entry(doc, 'b', 2));

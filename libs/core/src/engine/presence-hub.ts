@@ -38,7 +38,8 @@ export interface PresenceHubDeps {
    */
   docs: {
     typeOf(docId: string): Promise<AnyDocType>;
-    opsSince(docId: string, after: number): Promise<OpRecord[]>;
+    /** The ops with after < version <= to (default: the latest). */
+    opsSince(docId: string, after: number, to?: number): Promise<OpRecord[]>;
   };
   log?: Log;
 }
@@ -66,6 +67,14 @@ export class PresenceHub {
   /** This hub's name in the store's batch turns. */
   private readonly id = crypto.randomUUID();
   private readonly dirty = new Set<string>();
+  /**
+   * The last entry this hub stored for each client of a document (key: docId, newline,
+   * clientId), until the client leaves or the entry expires: a client's updates all come
+   * through the hub of its gateway, so it is the one that can tell a restatement from a move.
+   * The expiry is for an update that was still being stored when its client left.
+   */
+  private readonly stated = new Map<string, { entry: PresenceEntry; expires: number }>();
+  private nextSweep = 0;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly intervalMs: number;
   private readonly ttlMs: number;
@@ -86,19 +95,34 @@ export class PresenceHub {
    * Validates and records a selection; throws BAD_MESSAGE for a cursor the document's type
    * does not accept, and VERSION_FUTURE for a version the document does not have yet (its
    * batch would announce that version, and every client would fetch it, be refused and reset).
+   *
+   * A selection that is the client's previous one carried through the ops committed since
+   * (a still editor restating where it is at the version it has reached) is no change: it is
+   * where every batch since already showed that cursor, since batches carry cursors forward
+   * with the same transform. Compared as stated, a restatement in a document anyone edits
+   * would be a change each time, and each still editor's restatement would send everyone a
+   * batch. The check needs no extra call: the ops it needs come from the one that checks the
+   * version.
    */
   async update(entry: PresenceEntry): Promise<void> {
-    await this.deps.docs.opsSince(entry.docId, entry.version);
+    const key = `${entry.docId}\n${entry.clientId}`;
+    const previous = this.stated.get(key)?.entry;
+    const from = previous && previous.version < entry.version ? previous.version : entry.version;
+    const ops = await this.deps.docs.opsSince(entry.docId, from, entry.version);
+    let restates = entry;
     if (entry.selection) {
       const type = await this.deps.docs.typeOf(entry.docId);
       type.checkCursor(entry.selection.anchor);
       type.checkCursor(entry.selection.head);
+      if (previous && this.carriesTo(type, previous, entry, ops)) restates = previous;
     }
-    await this.deps.store.set(entry, this.ttlMs);
-    this.dirty.add(entry.docId);
+    const changed = await this.deps.store.set(entry, this.ttlMs, restates);
+    this.stated.set(key, { entry, expires: Date.now() + this.ttlMs });
+    if (changed) this.dirty.add(entry.docId);
   }
 
   async remove(docId: string, clientId: string): Promise<void> {
+    this.stated.delete(`${docId}\n${clientId}`);
     await this.deps.store.remove(docId, clientId);
     this.dirty.add(docId);
   }
@@ -113,6 +137,7 @@ export class PresenceHub {
    * another hub holds stays for the next flush: that hub may not be sending any more.
    */
   async flush(): Promise<void> {
+    this.sweep();
     const docIds = [...this.dirty];
     this.dirty.clear();
     await Promise.all(
@@ -130,6 +155,14 @@ export class PresenceHub {
     );
   }
 
+  /** Forgets the entries the store has let expire, once per time to live. */
+  private sweep(): void {
+    const now = Date.now();
+    if (now < this.nextSweep) return;
+    this.nextSweep = now + this.ttlMs;
+    for (const [key, { expires }] of this.stated) if (expires <= now) this.stated.delete(key);
+  }
+
   private async batchOf(docId: string, entries: PresenceEntry[]): Promise<PresenceBatch> {
     const type = await this.deps.docs.typeOf(docId);
     const oldest = Math.min(...entries.map((e) => e.version));
@@ -144,6 +177,20 @@ export class PresenceHub {
       selection: e.selection && this.transform(type, e.selection, ops, e),
     }));
     return { type: 'presence-batch', docId, version, users };
+  }
+
+  /** Whether `entry` is `previous` with its selection carried through `ops`, those committed between the two. */
+  private carriesTo(
+    type: AnyDocType,
+    previous: PresenceEntry,
+    entry: PresenceEntry,
+    ops: OpRecord[],
+  ): boolean {
+    if (previous.userId !== entry.userId || previous.name !== entry.name || previous.version > entry.version)
+      return false;
+    if (!previous.selection || !entry.selection) return false;
+    const carried = this.transform(type, previous.selection, ops, previous);
+    return carried !== null && sameSelection(carried, entry.selection);
   }
 
   /** The selection moved through the ops committed after it was reported; the author's own inserts push it along. */
@@ -164,4 +211,8 @@ export class PresenceHub {
     }
     return { anchor, head } as Selection;
   }
+}
+
+function sameSelection(a: Selection, b: Selection): boolean {
+  return JSON.stringify([a.anchor, a.head]) === JSON.stringify([b.anchor, b.head]);
 }

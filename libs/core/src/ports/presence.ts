@@ -17,8 +17,17 @@ export interface PresenceEntry {
  * however many gateways its editors are spread over.
  */
 export interface PresenceStore {
-  /** Records a client's entry; a change to the document's presence. */
-  set(entry: PresenceEntry, ttlMs: number): Promise<void>;
+  /**
+   * Records a client's entry, live for `ttlMs` from now, and says whether that was a change
+   * to the document's presence. It is none when the client's live entry is identical (every
+   * field) to `restates`, by default the entry itself: a still editor restating where it is,
+   * which the last batch already showed, only extends the entry's life, or each restatement
+   * of each still editor would send everyone a batch. An entry that has expired was left out
+   * of the batches since, so setting it again is a change. `restates` lets the caller state
+   * that a different entry means the same (PresenceHub: the same cursor at a later version);
+   * the store still checks that the live entry is that one.
+   */
+  set(entry: PresenceEntry, ttlMs: number, restates?: PresenceEntry): Promise<boolean>;
   /** Drops a client's entry; a change if there was one. */
   remove(docId: string, clientId: string): Promise<void>;
   /**
