@@ -221,6 +221,27 @@ export class SqlMetadataStore implements MetadataStore {
     };
   }
 
+  async setSearchStale(docId: string, stale: boolean): Promise<void> {
+    await this.db.query(
+      'UPDATE documents SET search_stale = $2 WHERE id = $1 AND deleted_at IS NULL AND search_stale <> $2',
+      [docId, stale],
+    );
+  }
+
+  async searchStale(options: { limit: number; after?: string }): Promise<Page<string>> {
+    const { limit } = options;
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new TandemError('BAD_MESSAGE', 'limit must be a positive integer', { details: { limit } });
+    }
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM documents WHERE search_stale AND deleted_at IS NULL AND ($1::text IS NULL OR id > $1)
+       ORDER BY id LIMIT $2`,
+      [options.after ?? null, limit + 1],
+    );
+    const items = rows.slice(0, limit).map((row) => row.id);
+    return { items, next: rows.length > limit ? (items[items.length - 1] ?? null) : null };
+  }
+
   async snapshotVersions(options: {
     limit: number;
     after?: string;

@@ -1,10 +1,19 @@
-import type { CollabEngine, EventBus, Log, MetadataStore, SearchIndex, TandemEvent } from '@tandem/core';
+import {
+  type CollabEngine,
+  type EventBus,
+  KeyedQueue,
+  type Log,
+  type MetadataStore,
+  type SearchIndex,
+  type TandemEvent,
+} from '@tandem/core';
 import { contentText } from './content-text.js';
 
 export interface SearchIndexerDeps {
   events: EventBus;
   engine: Pick<CollabEngine, 'open'>;
-  metadata: Pick<MetadataStore, 'get'>;
+  /** Titles, and the marks of documents with changes not yet indexed (see MetadataStore.setSearchStale). */
+  metadata: Pick<MetadataStore, 'get' | 'setSearchStale' | 'searchStale'>;
   search: Pick<SearchIndex, 'upsert' | 'remove'>;
   /**
    * How long after a document's first unindexed change it is indexed. Default 3000 ms:
@@ -24,6 +33,8 @@ export interface SearchIndexerDeps {
 }
 
 export interface SearchIndexer {
+  /** Resolves when the documents marked stale when it started have been indexed (or have failed and wait for their retry). */
+  readonly caughtUp: Promise<void>;
   /** Indexes every document with pending changes now, and waits for all indexing in progress. */
   flush(): Promise<void>;
   /** Stops consuming events, then flushes what is pending, so a clean shutdown loses no change. */
@@ -47,6 +58,10 @@ export const SEARCH_INDEXER_GROUP = 'search-indexer';
  * A failing index is retried with a doubling delay, never dropped: the index is a derived
  * view that must catch up when its store returns (ARCHITECTURE.md, "degrade, don't stop").
  * A failing removal is thrown back to the event bus, which retries the event.
+ *
+ * An event is acknowledged before its document is indexed (that is the debounce), so the
+ * document is first marked stale in the metadata store, and the mark cleared once indexed:
+ * an indexer killed within the debounce re-indexes the marked documents when it starts.
  */
 export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
   const { engine, metadata, search, log } = deps;
@@ -58,8 +73,7 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
   const titles = new Map<string, string>();
   /** Indexing attempts that failed in a row, per document. */
   const failures = new Map<string, number>();
-  /** The tail of each document's work queue. */
-  const work = new Map<string, Promise<void>>();
+  const work = new KeyedQueue();
   let stopped = false;
 
   function schedule(docId: string, delayMs: number): void {
@@ -69,21 +83,22 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
     pending.set(docId, timer);
   }
 
+  /**
+   * Schedules a re-index for a change, marking the document stale first when no re-index is
+   * scheduled yet; resolves once the mark is stored, so the change's event is acknowledged
+   * only when a crash can no longer lose it. The mark goes through the document's queue, after
+   * any index in flight, whose clearing of the mark it must follow.
+   */
+  async function changed(docId: string): Promise<void> {
+    if (stopped || pending.has(docId)) return;
+    schedule(docId, debounceMs);
+    await work.run(docId, () => metadata.setSearchStale(docId, true));
+  }
+
   function runNow(docId: string): void {
     clearTimeout(pending.get(docId));
     pending.delete(docId);
-    void enqueue(docId, () => index(docId));
-  }
-
-  /** Runs `job` after the document's earlier work; the returned promise carries its outcome. */
-  function enqueue(docId: string, job: () => Promise<void>): Promise<void> {
-    const result = (work.get(docId) ?? Promise.resolve()).then(job);
-    const tail = result.catch(() => {});
-    work.set(docId, tail);
-    void tail.then(() => {
-      if (work.get(docId) === tail) work.delete(docId);
-    });
-    return result;
+    void work.run(docId, () => index(docId));
   }
 
   async function index(docId: string): Promise<void> {
@@ -97,6 +112,7 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
         titles.set(docId, title);
         const doc = await engine.open(docId);
         await search.upsert({ docId, title, content: contentText(doc.type, doc.snapshot) });
+        await metadata.setSearchStale(docId, false);
       }
       failures.delete(docId);
     } catch (err) {
@@ -113,18 +129,16 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
       case 'doc.created':
       case 'doc.renamed':
         titles.set(event.docId, event.title);
-        schedule(event.docId, debounceMs);
-        return;
+        return changed(event.docId);
       case 'op.committed':
       case 'doc.restored':
-        schedule(event.docId, debounceMs);
-        return;
+        return changed(event.docId);
       case 'doc.deleted':
         titles.delete(event.docId);
         clearTimeout(pending.get(event.docId));
         pending.delete(event.docId);
         failures.delete(event.docId);
-        await enqueue(event.docId, () => search.remove(event.docId));
+        await work.run(event.docId, () => search.remove(event.docId));
         return;
       case 'doc.permissions':
         // The index filters by the permissions at query time: nothing to re-index.
@@ -132,17 +146,34 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
     }
   }
 
+  /** Re-indexes the documents a previous indexer marked and did not index. */
+  async function catchUp(): Promise<void> {
+    let after: string | undefined;
+    do {
+      const page = await metadata.searchStale({ limit: 200, ...(after === undefined ? {} : { after }) });
+      for (const docId of page.items) if (!stopped && !pending.has(docId)) runNow(docId);
+      await work.idle();
+      after = page.next ?? undefined;
+    } while (after !== undefined && !stopped);
+  }
+
   const unsubscribe = deps.events.subscribe(SEARCH_INDEXER_GROUP, handle);
+  const caughtUp = catchUp().catch((err: unknown) => {
+    // Left to the next start; the documents keep their marks.
+    log.warn({ err }, 'could not list the documents left stale for search');
+  });
 
   async function flush(): Promise<void> {
     for (const docId of [...pending.keys()]) runNow(docId);
-    await Promise.all(work.values());
+    await work.idle();
   }
 
   return {
+    caughtUp,
     flush,
     async stop() {
       unsubscribe();
+      await caughtUp;
       await flush();
       stopped = true;
       for (const timer of pending.values()) clearTimeout(timer);

@@ -21,7 +21,18 @@ class World {
         updatedAt: new Date(0),
       };
     },
+    setSearchStale: async (id: string, stale: boolean): Promise<void> => {
+      if (!this.docs.has(id)) return;
+      if (stale) this.stale.add(id);
+      else this.stale.delete(id);
+    },
+    searchStale: async (options: { limit: number }) => ({
+      items: [...this.stale].sort().slice(0, options.limit),
+      next: null,
+    }),
   };
+  /** Documents marked stale for search. */
+  stale = new Set<string>();
   engine = {
     open: async (id: string) => {
       const doc = this.docs.get(id);
@@ -150,6 +161,37 @@ describe('startSearchIndexer', () => {
     await vi.waitFor(() =>
       expect(search.entries.get('d1')).toEqual({ title: 'Plan', content: 'grow tomatoes' }),
     );
+  });
+
+  it('marks a changed document stale before acknowledging its event, and clears the mark once indexed', async () => {
+    const { world, search, publish } = setup(10_000);
+    world.docs.set('d1', { title: 'Plan', type: 'text', version: 1, snapshot: 'grow tomatoes' });
+    await publish(committed('d1', 1));
+    expect([...world.stale]).toEqual(['d1']);
+    expect(search.calls).toEqual([]);
+    await indexer?.flush();
+    expect(search.entries.get('d1')).toEqual({ title: 'Plan', content: 'grow tomatoes' });
+    expect([...world.stale]).toEqual([]);
+  });
+
+  it('indexes, when it starts, the documents a killed indexer left marked stale', async () => {
+    const world = new World();
+    world.docs.set('d1', { title: 'Plan', type: 'text', version: 3, snapshot: 'left behind' });
+    world.docs.set('d2', { title: 'Other', type: 'text', version: 1, snapshot: 'indexed' });
+    world.stale.add('d1');
+    const search = new RecordingIndex();
+    indexer = startSearchIndexer({
+      events: new InProcessEventBus(5),
+      engine: world.engine,
+      metadata: world.metadata,
+      search,
+      debounceMs: 10_000,
+      log,
+    });
+    await indexer.caughtUp;
+    expect(search.calls).toEqual(['upsert d1']);
+    expect(search.entries.get('d1')).toEqual({ title: 'Plan', content: 'left behind' });
+    expect([...world.stale]).toEqual([]);
   });
 
   it('coalesces a burst of changes into one re-index of the latest content', async () => {

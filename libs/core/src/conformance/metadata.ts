@@ -22,6 +22,38 @@ export function metadataStoreConformance(name: string, factory: () => Promise<Me
     const create = (ownerId: string, fields: { title?: string; type?: DocTypeName } = {}) =>
       store().create({ id: uniqueId('doc'), title: 'Untitled', type: 'text', ownerId, ...fields });
 
+    describe('search marks', () => {
+      /** Every stale id, read one per page so that paging is exercised too. */
+      async function allStale(): Promise<string[]> {
+        const ids: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await store().searchStale({ limit: 2, ...(after === undefined ? {} : { after }) });
+          ids.push(...page.items);
+          if (page.next === null) return ids;
+          after = page.next;
+        }
+      }
+
+      it('lists the live documents marked stale, in id order, until the mark is cleared', async () => {
+        const owner = uniqueId('user');
+        const [a, b, c, gone] = [
+          await create(owner),
+          await create(owner),
+          await create(owner),
+          await create(owner),
+        ];
+        for (const doc of [a, c, gone]) await store().setSearchStale(doc.id, true);
+        await store().setSearchStale(a.id, true);
+        await store().remove(gone.id);
+        const mine = (ids: string[]) => ids.filter((id) => [a.id, b.id, c.id, gone.id].includes(id));
+        expect(mine(await allStale())).toEqual([a.id, c.id].sort());
+        await store().setSearchStale(a.id, false);
+        expect(mine(await allStale())).toEqual([c.id]);
+        await store().setSearchStale(uniqueId('missing'), true);
+      });
+    });
+
     describe('documents', () => {
       it('creates a document and returns it as get() does', async () => {
         const owner = uniqueId('user');

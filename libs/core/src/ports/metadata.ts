@@ -74,4 +74,13 @@ export interface MetadataStore {
     limit: number;
     after?: string;
   }): Promise<Page<{ docId: string; latestSnapshot: number | null; hasInitial: boolean }>>;
+  /**
+   * Records whether the document has changes the search index does not hold yet: set when the
+   * search indexer starts waiting out its debounce, cleared once it has indexed them, so an
+   * indexer that dies in between (its events acknowledged) finds the document when it starts
+   * again. A missing or deleted document is left as it is.
+   */
+  setSearchStale(docId: string, stale: boolean): Promise<void>;
+  /** The live documents marked stale for search, in id order, `limit` per page. */
+  searchStale(options: { limit: number; after?: string }): Promise<Page<string>>;
 }
