@@ -34,6 +34,8 @@ export interface Cluster {
   searchIndexer: ServiceProcess;
   /** Writes snapshots every 100 ops from the Kafka events. */
   snapshotService: ServiceProcess;
+  /** Writes the document timelines from the Kafka events. */
+  historyService: ServiceProcess;
   gateways: ServiceProcess[];
   workers: ServiceProcess[];
   /** Every process of the cluster, in start order. */
@@ -114,6 +116,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const api = await launch('api', 'api');
     const searchIndexer = await launch('search-indexer', 'search-indexer');
     const snapshotService = await launch('snapshot', 'snapshot');
+    const historyService = await launch('history', 'history');
     return {
       namespace,
       authSecret,
@@ -122,6 +125,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       api,
       searchIndexer,
       snapshotService,
+      historyService,
       gateways,
       workers,
       processes: () => [...started],

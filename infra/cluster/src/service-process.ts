@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The services a cluster runs: each is services/<service>/src/main.ts. */
-export type ServiceName = 'collab-worker' | 'gateway' | 'api' | 'search-indexer' | 'snapshot';
+export type ServiceName = 'collab-worker' | 'gateway' | 'api' | 'search-indexer' | 'snapshot' | 'history';
 
 /** One service process of the cluster. */
 export interface ServiceProcess {

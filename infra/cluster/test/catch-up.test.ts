@@ -28,12 +28,11 @@ import {
 
 /**
  * Issue #5, catching up: the consumers of the document events (the snapshot service, the
- * search indexer) are stopped, or Kafka is, while documents are edited; once they are back,
+ * search indexer, the history service) are stopped, or Kafka is, while documents are edited; once they are back,
  * every derived view holds every document as its op log has it, with nothing missing.
  *
  * Each consumer is one entry of `consumers`: its service, its Kafka group, and the check of
- * its view. A new consumer (the history summarizer) is checked by every test once it has an
- * entry there.
+ * its view. A new consumer is checked by every test once it has an entry there.
  */
 
 /** The snapshot service's default SNAPSHOT_EVERY_OPS, which the cluster keeps. */
@@ -87,7 +86,91 @@ const consumers: readonly Consumer[] = [
     applied: indexed,
     caughtUp: searchCaughtUp,
   },
+  {
+    name: 'history',
+    group: 'history',
+    process: (cluster) => cluster.historyService,
+    // Entries wait in memory up to HISTORY_FLUSH_MS (1 s) before they are written.
+    applied: async (tc, docs) => {
+      for (const spec of docs) {
+        const { version } = await tc.api.getDoc(tc.owner.token, spec.id);
+        if (opsIn(await timeline(tc, spec.id)) !== version) return false;
+      }
+      return true;
+    },
+    caughtUp: historyCaughtUp,
+  },
 ];
+
+interface TimelineItem {
+  kind: 'created' | 'edit' | 'restore';
+  userId: string;
+  fromVersion: number;
+  toVersion: number;
+  ops: number;
+  inserted: number;
+  deleted: number;
+}
+
+/** A document's whole timeline through GET /api/v1/documents/:id/history, oldest first. */
+async function timeline(tc: TestCluster, docId: string): Promise<TimelineItem[]> {
+  const items: TimelineItem[] = [];
+  let before: number | null = null;
+  do {
+    const query: string = before === null ? '' : `&before=${before}`;
+    const res = await tc.api.request<{ items: TimelineItem[]; next: number | null }>(
+      'GET',
+      `/api/v1/documents/${docId}/history?limit=100${query}`,
+      { token: tc.owner.token },
+    );
+    expect(res.status, `history of ${docId}`).toBe(200);
+    items.push(...res.body.items);
+    before = res.body.next;
+  } while (before !== null);
+  return items.reverse();
+}
+
+const opsIn = (items: readonly TimelineItem[]) => items.reduce((n, e) => n + e.ops, 0);
+
+/**
+ * Every document's timeline accounts for every op of its log once: per user, the ops, the
+ * inserted and the deleted amounts add up to those of the user's ops.
+ */
+async function historyCaughtUp({ tc, docs }: CatchUpContext): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const { spec, log } of docs) if (opsIn(await timeline(tc, spec.id)) < log.length) return false;
+      return true;
+    },
+    'the history service to hold every op',
+    60_000,
+    250,
+  ).catch(() => undefined);
+  for (const { spec, log } of docs) {
+    const items = await timeline(tc, spec.id);
+    const type = getDocType(spec.type);
+    const what = `timeline of ${spec.type} ${spec.id} at version ${log.length}`;
+    expect.soft(Math.max(...items.map((e) => e.toVersion)), `${what}: its newest version`).toBe(log.length);
+    for (const user of new Set(log.map((r) => r.author))) {
+      const mine = log.filter((r) => r.author === user);
+      const theirs = items.filter((e) => e.userId === user && e.kind !== 'created');
+      const sum = (k: 'inserted' | 'deleted') => mine.reduce((n, r) => n + type.extent(r.op)[k], 0);
+      expect.soft(opsIn(theirs), `${what}: ${user}'s ops`).toBe(mine.length);
+      expect
+        .soft(
+          theirs.reduce((n, e) => n + e.inserted, 0),
+          `${what}: ${user}'s inserts`,
+        )
+        .toBe(sum('inserted'));
+      expect
+        .soft(
+          theirs.reduce((n, e) => n + e.deleted, 0),
+          `${what}: ${user}'s deletes`,
+        )
+        .toBe(sum('deleted'));
+    }
+  }
+}
 
 const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
 
