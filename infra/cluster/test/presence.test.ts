@@ -56,15 +56,17 @@ describe('cluster: presence across gateways', () => {
       selection: { anchor: 0, head: 0 },
     });
 
-    // Bob types "Oh, " at the start, then moves: the batch his move causes is at the new
-    // version, with Ada's selection (reported before the op) moved past his insert.
+    // Bob types "Oh, " at the start (his caret, pushed along by his own insert, is then at 4:
+    // restating it there is no move and causes no batch), then moves to 5: the batch his move
+    // causes is at the new version, with Ada's selection (reported before the op) moved past
+    // his insert.
     b.op(docId, 1, v0, ['Oh, ']);
     const v1 = (await b.next((m) => m.type === 'ack' && m.seq === 1, BATCH_WAIT_MS)).version as number;
-    b.send({ type: 'presence', docId, version: v1, selection: { anchor: 4, head: 4 } });
+    b.send({ type: 'presence', docId, version: v1, selection: { anchor: 5, head: 5 } });
     const transformed = await b.next((m) => batch(m) && m.version >= v1, BATCH_WAIT_MS);
     expect(transformed.version).toBe(v1);
     expect(userIn(transformed, a.clientId)?.selection).toEqual({ anchor: 10, head: 15 });
-    expect(userIn(transformed, b.clientId)?.selection).toEqual({ anchor: 4, head: 4 });
+    expect(userIn(transformed, b.clientId)?.selection).toEqual({ anchor: 5, head: 5 });
 
     // Ada reports last, then closes her socket. Nobody moves after that, so any batch that
     // comes is the removal's; and Bob, whose entry is older than Ada's, is still in it: Ada
