@@ -1,5 +1,6 @@
 import {
   type EventBus,
+  eachDocument,
   type HistoryEntry,
   type HistoryStore,
   KeyedQueue,
@@ -303,35 +304,18 @@ export function startHistorySummarizer(deps: HistorySummarizerDeps): HistorySumm
   }
 
   /** Summarizes what each document's op log holds beyond its history: ops whose events are gone. */
-  async function catchUp(): Promise<void> {
-    let after: string | undefined;
-    for (let failures = 0; !stopped; ) {
-      let page: Awaited<ReturnType<typeof metadata.snapshotVersions>>;
-      try {
-        page = await metadata.snapshotVersions({
-          limit: CATCH_UP_PAGE,
-          ...(after === undefined ? {} : { after }),
-        });
-      } catch (err) {
-        failures += 1;
-        const delayMs = Math.min(RETRY_MS.max, RETRY_MS.first * 2 ** Math.min(failures - 1, 20));
-        log.warn({ err, retryInMs: delayMs }, 'could not list documents to catch up on; will retry');
-        await Promise.race([pause(delayMs), stopping]);
-        continue;
-      }
-      failures = 0;
-      for (const { docId } of page.items) {
-        if (stopped) return;
-        try {
-          await catchUpDoc(docId);
-        } catch (err) {
-          // Left to the document's next event, or the next start.
-          log.warn({ err, docId }, 'could not catch up on the history of a document');
-        }
-      }
-      if (page.next === null) return;
-      after = page.next;
-    }
+  function catchUp(): Promise<void> {
+    return eachDocument(
+      (after) =>
+        metadata.snapshotVersions({ limit: CATCH_UP_PAGE, ...(after === undefined ? {} : { after }) }),
+      ({ docId }) => catchUpDoc(docId),
+      {
+        stopped: () => stopped,
+        stopping,
+        log,
+        itemFailed: 'could not catch up on the history of a document',
+      },
+    );
   }
 
   async function catchUpDoc(docId: string): Promise<void> {
@@ -400,10 +384,4 @@ function extend(last: HistoryEntry, record: OpRecord, extent: OpExtent): History
     span,
     paths,
   };
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    setTimeout(resolve, ms).unref?.();
-  });
 }

@@ -1,5 +1,6 @@
 import {
   type EventBus,
+  eachDocument,
   KeyedQueue,
   type Log,
   type MetadataStore,
@@ -240,40 +241,19 @@ export function startSnapshotter(deps: SnapshotterDeps): Snapshotter {
    * Snapshots each document whose op log is ahead of its recorded snapshot, and copies the
    * version 0 of each whose copy is missing.
    */
-  async function catchUp(): Promise<void> {
-    let after: string | undefined;
-    for (let failures = 0; !stopped; ) {
-      let page: Awaited<ReturnType<typeof metadata.snapshotVersions>>;
-      try {
-        page = await metadata.snapshotVersions({
-          limit: CATCH_UP_PAGE,
-          ...(after === undefined ? {} : { after }),
-        });
-      } catch (err) {
-        failures += 1;
-        const delayMs = Math.min(RETRY_MS.max, RETRY_MS.first * 2 ** Math.min(failures - 1, 20));
-        log.warn({ err, retryInMs: delayMs }, 'could not list documents to catch up on; will retry');
-        await Promise.race([pause(delayMs), stopping]);
-        continue;
-      }
-      failures = 0;
-      for (const { docId, latestSnapshot, hasInitial } of page.items) {
-        if (stopped) return;
-        try {
-          if (!hasInitial) await work.run(docId, () => recordInitial(docId));
-          const head = await opLog.latestVersion(docId);
-          if (latestSnapshot === null || head > latestSnapshot) {
-            await work.run(docId, () => write(docId, head, 'catch-up'));
-          }
-        } catch (err) {
-          // Left to the document's next event, or the next start: one document must not
-          // hold up the others.
-          log.warn({ err, docId }, 'could not catch up on a document');
+  function catchUp(): Promise<void> {
+    return eachDocument(
+      (after) =>
+        metadata.snapshotVersions({ limit: CATCH_UP_PAGE, ...(after === undefined ? {} : { after }) }),
+      async ({ docId, latestSnapshot, hasInitial }) => {
+        if (!hasInitial) await work.run(docId, () => recordInitial(docId));
+        const head = await opLog.latestVersion(docId);
+        if (latestSnapshot === null || head > latestSnapshot) {
+          await work.run(docId, () => write(docId, head, 'catch-up'));
         }
-      }
-      if (page.next === null) return;
-      after = page.next;
-    }
+      },
+      { stopped: () => stopped, stopping, log, itemFailed: 'could not catch up on a document' },
+    );
   }
 
   const unsubscribe = deps.events.subscribe(SNAPSHOTTER_GROUP, handle);
@@ -296,10 +276,4 @@ export function startSnapshotter(deps: SnapshotterDeps): Snapshotter {
       await work.idle();
     },
   };
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    setTimeout(resolve, ms).unref?.();
-  });
 }
