@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openPglite } from '@tandem/adapters-pglite';
@@ -6,7 +5,8 @@ import { SqlMetadataStore, SqlSnapshotStore } from '@tandem/adapters-sql';
 import type { ClientDoc } from '@tandem/client';
 import { Api, devSignIn, freePort, LiveClient, replay, waitFor, wsUrlOf } from '@tandem/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, TEST_SECRET, tempDataDir } from './helpers.js';
+import { ChildServer } from './child-server.js';
+import { tempDataDir } from './helpers.js';
 
 /**
  * Embedded mode after a crash (issue #5, catching up): its event bus is in memory, so what
@@ -19,75 +19,15 @@ const OPS = 250;
 /** The last markers typed into each document, looked up through GET /api/v1/search after the restart. */
 const LOOKUPS = 5;
 
-/** The standalone server as one child process (node with tsx's loader), so SIGKILL is a crash of all of it. */
-class Server {
-  readonly output: string[] = [];
-  readonly exited: Promise<void>;
-
-  private constructor(private readonly proc: ChildProcess) {
-    const keep = (chunk: Buffer) => {
-      this.output.push(chunk.toString());
-      if (this.output.length > 200) this.output.shift();
-    };
-    proc.stdout?.on('data', keep);
-    proc.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
-  }
-
-  static async start(port: number, dataDir: string): Promise<Server> {
-    const proc = spawn(
-      process.execPath,
-      ['--conditions=@tandem/source', '--import', 'tsx', 'services/standalone/src/main.ts'],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          ...process.env,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          DATA_DIR: dataDir,
-          AUTH_SECRET: TEST_SECRET,
-          LOG_LEVEL: 'warn',
-          // This test types faster than a person; the per-socket limit is not under test.
-          OPS_PER_SECOND: '1000',
-        },
-      },
-    );
-    const server = new Server(proc);
-    let gone = false;
-    void server.exited.then(() => {
-      gone = true;
-    });
-    try {
-      await waitFor(
-        async () => {
-          if (gone) throw new Error('the server exited before it was healthy');
-          return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true;
-        },
-        'the server’s /healthz',
-        90_000,
-        100,
-      );
-    } catch (err) {
-      await server.signal('SIGKILL');
-      throw new Error(`${(err as Error).message}\n${server.output.join('')}`);
-    }
-    return server;
-  }
-
-  /** SIGKILL is a crash; SIGTERM a clean stop (the server drains and closes its stores). */
-  async signal(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
-    await this.exited;
-  }
-}
-
 /** A counter of the server's /metrics, for one value of one label. */
 async function counter(url: string, name: string, label: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
   return line === undefined ? 0 : Number(line.split(' ').pop());
 }
+
+// This test types faster than a person; the per-socket limit is not under test.
+const FAST_TYPING = { OPS_PER_SECOND: '1000' };
 
 type Kind = 'text' | 'rich-text';
 
@@ -105,13 +45,13 @@ async function append(kind: Kind, doc: ClientDoc, marker: string): Promise<void>
 }
 
 describe('standalone: catching up after a crash', () => {
-  let server: Server | undefined;
+  let server: ChildServer | undefined;
   let dataDir: string | undefined;
   let live: LiveClient | undefined;
 
   afterAll(async () => {
     live?.disconnect();
-    await server?.signal('SIGKILL');
+    await server?.kill();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 30_000);
 
@@ -119,7 +59,7 @@ describe('standalone: catching up after a crash', () => {
     dataDir = await tempDataDir();
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    server = await Server.start(port, dataDir);
+    server = await ChildServer.start(port, dataDir, FAST_TYPING);
     const api = new Api(url, devSignIn(url));
     const owner = await api.signIn('Catch-up Owner');
     const initial = { text: '[t0]', 'rich-text': [{ insert: '[r0]' }] } as const;
@@ -170,8 +110,8 @@ describe('standalone: catching up after a crash', () => {
       30_000,
       20,
     );
-    await server.signal('SIGKILL');
-    server = await Server.start(port, dataDir);
+    await server.kill();
+    server = await ChildServer.start(port, dataDir, FAST_TYPING);
 
     try {
       const lookups = opened.flatMap((d) =>
@@ -200,7 +140,7 @@ describe('standalone: catching up after a crash', () => {
       );
       const logs = await Promise.all(opened.map((d) => api.allOps(owner.token, d.id)));
       live.disconnect();
-      await server.signal('SIGTERM');
+      await server.stop();
 
       // Where startEmbedded keeps its database (src/embedded.ts).
       const db = await openPglite(join(dataDir, 'pg'));
