@@ -1,8 +1,6 @@
 import type { Log } from './engine/observer.js';
 import type { Page } from './ports/metadata.js';
-
-/** Bounds of the pause before a page that failed to load is asked for again. */
-const RETRY_MS = { first: 1_000, max: 60_000 };
+import { retryDelayMs } from './retry-delay.js';
 
 export interface EachDocumentOptions {
   /** True once the caller is stopping: no further page or item is started. */
@@ -34,7 +32,7 @@ export async function eachDocument<T extends { docId: string } | string>(
       page = await list(after);
     } catch (err) {
       failures += 1;
-      const delayMs = Math.min(RETRY_MS.max, RETRY_MS.first * 2 ** Math.min(failures - 1, 20));
+      const delayMs = retryDelayMs(failures);
       log.warn({ err, retryInMs: delayMs }, 'could not list documents to catch up on; will retry');
       await Promise.race([pause(delayMs), options.stopping]);
       continue;

@@ -14,3 +14,4 @@ export {
 } from './engine/presence-hub.js';
 export { KeyedQueue } from './keyed-queue.js';
 export * from './ports/index.js';
+export { retryDelayMs } from './retry-delay.js';

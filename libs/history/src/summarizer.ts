@@ -8,6 +8,7 @@ import {
   type MetadataStore,
   type OpLog,
   type OpRecord,
+  retryDelayMs,
   type TandemEvent,
 } from '@tandem/core';
 import { TandemError } from '@tandem/errors';
@@ -54,7 +55,6 @@ const FILL_PAGE = 10_000;
 const CATCH_UP_PAGE = 200;
 /** A document's state leaves memory after this long without events. */
 const IDLE_MS = 60_000;
-const RETRY_MS = { first: 1_000, max: 60_000 };
 
 /** A document's timeline as the summarizer holds it. */
 interface DocHistory {
@@ -216,7 +216,7 @@ export function startHistorySummarizer(deps: HistorySummarizerDeps): HistorySumm
         const doc = docs.get(docId);
         if (!doc) return;
         doc.failures += 1;
-        const delayMs = Math.min(RETRY_MS.max, RETRY_MS.first * 2 ** Math.min(doc.failures - 1, 20));
+        const delayMs = retryDelayMs(doc.failures);
         log.warn(
           { err, docId, attempt: doc.failures, retryInMs: delayMs },
           'saving history failed; will retry',

@@ -1,9 +1,11 @@
 import {
   type CollabEngine,
   type EventBus,
+  eachDocument,
   KeyedQueue,
   type Log,
   type MetadataStore,
+  retryDelayMs,
   type SearchIndex,
   type TandemEvent,
 } from '@tandem/core';
@@ -75,6 +77,10 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
   const failures = new Map<string, number>();
   const work = new KeyedQueue();
   let stopped = false;
+  let wake: () => void = () => {};
+  const stopping = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
 
   function schedule(docId: string, delayMs: number): void {
     if (stopped || pending.has(docId)) return;
@@ -118,7 +124,7 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
     } catch (err) {
       const attempt = (failures.get(docId) ?? 0) + 1;
       failures.set(docId, attempt);
-      const delayMs = Math.min(maxRetryDelayMs, debounceMs * 2 ** Math.min(attempt, 20));
+      const delayMs = retryDelayMs(attempt + 1, debounceMs, maxRetryDelayMs);
       log.warn({ err, docId, attempt, retryInMs: delayMs }, 'search indexing failed; will retry');
       schedule(docId, delayMs);
     }
@@ -148,20 +154,18 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
 
   /** Re-indexes the documents a previous indexer marked and did not index. */
   async function catchUp(): Promise<void> {
-    let after: string | undefined;
-    do {
-      const page = await metadata.searchStale({ limit: 200, ...(after === undefined ? {} : { after }) });
-      for (const docId of page.items) if (!stopped && !pending.has(docId)) runNow(docId);
-      await work.idle();
-      after = page.next ?? undefined;
-    } while (after !== undefined && !stopped);
+    await eachDocument(
+      (after) => metadata.searchStale({ limit: 200, ...(after === undefined ? {} : { after }) }),
+      async (docId) => {
+        if (!pending.has(docId)) runNow(docId);
+      },
+      { stopped: () => stopped, stopping, log, itemFailed: 'could not re-index a document left stale' },
+    );
+    await work.idle();
   }
 
   const unsubscribe = deps.events.subscribe(SEARCH_INDEXER_GROUP, handle);
-  const caughtUp = catchUp().catch((err: unknown) => {
-    // Left to the next start; the documents keep their marks.
-    log.warn({ err }, 'could not list the documents left stale for search');
-  });
+  const caughtUp = catchUp();
 
   async function flush(): Promise<void> {
     for (const docId of [...pending.keys()]) runNow(docId);
@@ -173,9 +177,10 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
     flush,
     async stop() {
       unsubscribe();
+      stopped = true;
+      wake();
       await caughtUp;
       await flush();
-      stopped = true;
       for (const timer of pending.values()) clearTimeout(timer);
       pending.clear();
     },

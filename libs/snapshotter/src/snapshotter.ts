@@ -5,6 +5,7 @@ import {
   type Log,
   type MetadataStore,
   type OpLog,
+  retryDelayMs,
   type SnapshotStore,
   type TandemEvent,
 } from '@tandem/core';
@@ -61,9 +62,6 @@ export const SNAPSHOTTER_GROUP = 'snapshotter';
 
 /** Documents per page of the start-up check. */
 const CATCH_UP_PAGE = 200;
-
-/** Bounds of the pause before a failed time-based snapshot or start-up page is tried again. */
-const RETRY_MS = { first: 1_000, max: 60_000 };
 
 /** A document with ops in no snapshot yet. */
 interface Pending {
@@ -189,7 +187,7 @@ export function startSnapshotter(deps: SnapshotterDeps): Snapshotter {
         const retry = pending.get(docId);
         if (!retry) return;
         retry.failures += 1;
-        const delayMs = Math.min(RETRY_MS.max, RETRY_MS.first * 2 ** Math.min(retry.failures - 1, 20));
+        const delayMs = retryDelayMs(retry.failures);
         log.warn({ err, docId, attempt: retry.failures, retryInMs: delayMs }, 'snapshot failed; will retry');
         schedule(docId, retry, delayMs);
       });
