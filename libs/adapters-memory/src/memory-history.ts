@@ -1,4 +1,10 @@
-import type { HistoryEntry, HistoryQuery, HistoryState, HistoryStore } from '@tandem/core';
+import {
+  type HistoryEntry,
+  type HistoryQuery,
+  type HistoryState,
+  type HistoryStore,
+  newestVersion,
+} from '@tandem/core';
 
 /** Timelines in memory: for tests, with the same write rules as the SQL store. */
 export class MemoryHistoryStore implements HistoryStore {
@@ -12,10 +18,8 @@ export class MemoryHistoryStore implements HistoryStore {
       const kept = latest.get(e.userId);
       if (!kept || kept.fromVersion < e.fromVersion) latest.set(e.userId, e);
     }
-    return {
-      version: Math.max(-1, ...entries.map((e) => e.toVersion)),
-      latest: [...latest.values()].map((e) => structuredClone(e)),
-    };
+    const newest = [...latest.values()].map((e) => structuredClone(e));
+    return { version: newestVersion(newest), latest: newest };
   }
 
   async save(docId: string, entries: readonly HistoryEntry[], expectedVersion: number): Promise<boolean> {

@@ -1,4 +1,10 @@
-import type { HistoryEntry, HistoryQuery, HistoryState, HistoryStore } from '@tandem/core';
+import {
+  type HistoryEntry,
+  type HistoryQuery,
+  type HistoryState,
+  type HistoryStore,
+  newestVersion,
+} from '@tandem/core';
 import { type SqlClient, toNumber } from './sql.js';
 
 interface EntryRow {
@@ -73,22 +79,13 @@ export class SqlHistoryStore implements HistoryStore {
   constructor(private readonly db: SqlClient) {}
 
   async state(docId: string): Promise<HistoryState> {
-    const [{ rows: latest }, { rows: newest }] = await Promise.all([
-      this.db.query<EntryRow>(
-        `SELECT DISTINCT ON (user_id) ${COLUMNS} FROM history WHERE doc_id = $1
-         ORDER BY user_id, from_version DESC`,
-        [docId],
-      ),
-      this.db.query<{ version: number | string | null }>(
-        'SELECT max(to_version) AS version FROM history WHERE doc_id = $1',
-        [docId],
-      ),
-    ]);
-    const version = newest[0]?.version;
-    return {
-      version: version === null || version === undefined ? -1 : toNumber(version),
-      latest: latest.map(entryOf),
-    };
+    const { rows } = await this.db.query<EntryRow>(
+      `SELECT DISTINCT ON (user_id) ${COLUMNS} FROM history WHERE doc_id = $1
+       ORDER BY user_id, from_version DESC`,
+      [docId],
+    );
+    const latest = rows.map(entryOf);
+    return { version: newestVersion(latest), latest };
   }
 
   async save(docId: string, entries: readonly HistoryEntry[], expectedVersion: number): Promise<boolean> {

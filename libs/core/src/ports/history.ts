@@ -33,6 +33,15 @@ export interface HistoryEntry {
   restoredVersion: number | null;
 }
 
+/**
+ * The newest version in any of a document's entries, from each user's newest entry: a user's
+ * entries follow one another (one ends before their next begins), so each user's newest
+ * entry holds their newest version. -1 for a document with none.
+ */
+export function newestVersion(latest: readonly HistoryEntry[]): number {
+  return Math.max(-1, ...latest.map((e) => e.toVersion));
+}
+
 /** What the summarizer resumes a document from. */
 export interface HistoryState {
   /** The newest version in any entry; -1 when the document has none. */

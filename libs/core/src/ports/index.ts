@@ -7,6 +7,7 @@ export {
   type HistoryQuery,
   type HistoryState,
   type HistoryStore,
+  newestVersion,
 } from './history.js';
 export type { Inbox } from './inbox.js';
 export type { Membership } from './membership.js';
