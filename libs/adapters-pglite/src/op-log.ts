@@ -1,5 +1,5 @@
 import { type SqlClient, toNumber } from '@tandem/adapters-sql';
-import { assertSameOps, type ClientSeq, type OpLog, type OpRecord } from '@tandem/core';
+import { assertSameOps, CallBatcher, type ClientSeq, type OpLog, type OpRecord } from '@tandem/core';
 
 interface OpRow {
   version: number | string;
@@ -24,65 +24,33 @@ interface OpRow {
  * it was written (key order included) and a NUL character in a text op is stored, which
  * jsonb would refuse.
  */
-interface PendingAppend {
+interface Append {
   docId: string;
   records: readonly OpRecord[];
-  resolve: () => void;
-  reject: (err: unknown) => void;
 }
 
 export class PgliteOpLog implements OpLog {
-  /** Appends that arrived while a write was in progress: the next write takes them all. */
-  private queue: PendingAppend[] = [];
-  private writing = false;
-
-  constructor(private readonly db: SqlClient) {}
-
   /**
    * Group commit: PGlite runs one statement at a time and every commit costs a WAL flush,
    * so the appends of many documents made in one turn of the event loop are written
    * together (one statement, one flush), and those that arrive during a write join the
    * next one. No append waits for a timer.
    */
-  append(docId: string, records: readonly OpRecord[]): Promise<void> {
-    if (records.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.queue.push({ docId, records, resolve, reject });
-      if (!this.writing) {
-        // PGlite runs a statement synchronously, so nothing queues up during a write; the
-        // write waits instead for the end of this turn of the event loop, when every
-        // socket message read in it has reached its append.
-        this.writing = true;
-        setImmediate(() => void this.writeQueued());
-      }
-    });
-  }
+  private readonly inserts = new CallBatcher<Append, Set<string>>(async (group) => {
+    const inserted = await this.insert(group);
+    return group.map(() => inserted);
+  });
 
-  private async writeQueued(): Promise<void> {
-    while (this.queue.length > 0) {
-      const group = this.queue;
-      this.queue = [];
-      try {
-        const inserted = await this.insert(group);
-        await Promise.all(
-          group.map(async (a) => {
-            try {
-              await this.checkExisting(a, inserted);
-              a.resolve();
-            } catch (err) {
-              a.reject(err);
-            }
-          }),
-        );
-      } catch (err) {
-        for (const a of group) a.reject(err);
-      }
-    }
-    this.writing = false;
+  constructor(private readonly db: SqlClient) {}
+
+  async append(docId: string, records: readonly OpRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const append = { docId, records };
+    await this.checkExisting(append, await this.inserts.call(append));
   }
 
   /** Inserts every record of the group in one statement; returns the (docId, version) pairs it stored. */
-  private async insert(group: readonly PendingAppend[]): Promise<Set<string>> {
+  private async insert(group: readonly Append[]): Promise<Set<string>> {
     const rows = group.flatMap((a) => a.records.map((r) => ({ docId: a.docId, r })));
     const { rows: inserted } = await this.db.query<{ doc_id: string; version: number | string }>(
       `INSERT INTO op_log (doc_id, version, op, author, client_id, seq, ts)
@@ -105,7 +73,7 @@ export class PgliteOpLog implements OpLog {
   }
 
   /** Versions of an append that were already stored must hold the same ops (else: a fork). */
-  private async checkExisting(a: PendingAppend, inserted: Set<string>): Promise<void> {
+  private async checkExisting(a: Append, inserted: Set<string>): Promise<void> {
     const existing = a.records.filter((r) => !inserted.has(`${a.docId}\u0000${r.version}`));
     if (existing.length === 0) return;
     const { rows } = await this.db.query<{

@@ -1,4 +1,5 @@
 import {
+  CallBatcher,
   type HistoryEntry,
   type HistoryQuery,
   type HistoryState,
@@ -70,12 +71,23 @@ function rowOf(e: HistoryEntry): Record<string, unknown> {
   };
 }
 
+interface Save {
+  docId: string;
+  entries: readonly HistoryEntry[];
+  expectedVersion: number;
+}
+
 /**
  * Timelines in the history table. A save is one statement (the entries as one JSON
  * parameter, checked against the document's newest version in the same statement), so it is
- * atomic on PGlite and on a pg pool alike.
+ * atomic on PGlite and on a pg pool alike; the saves of one turn of the event loop share it.
  */
 export class SqlHistoryStore implements HistoryStore {
+  private readonly saves = new CallBatcher<Save, boolean>(
+    (saves) => this.saveAll(saves),
+    (s) => s.docId,
+  );
+
   constructor(private readonly db: SqlClient) {}
 
   async state(docId: string): Promise<HistoryState> {
@@ -88,30 +100,47 @@ export class SqlHistoryStore implements HistoryStore {
     return { version: newestVersion(latest), latest };
   }
 
-  async save(docId: string, entries: readonly HistoryEntry[], expectedVersion: number): Promise<boolean> {
-    if (entries.length === 0) return (await this.state(docId)).version === expectedVersion;
-    const { rows } = await this.db.query(
-      `WITH newest AS (SELECT coalesce(max(to_version), -1) AS version FROM history WHERE doc_id = $1)
-       INSERT INTO history (${COLUMNS})
-       SELECT ${COLUMNS} FROM json_to_recordset($2::text::json) AS e(
-         doc_id text, from_version bigint, to_version bigint, kind text, user_id text, started_at bigint,
-         ended_at bigint, ops integer, inserted bigint, deleted bigint, formatted bigint, span_start bigint,
-         span_end bigint, paths json, restored_version bigint
-       ), newest
-       WHERE newest.version = $3
-       ON CONFLICT (doc_id, from_version) DO UPDATE SET
-         to_version = excluded.to_version, kind = excluded.kind, user_id = excluded.user_id,
-         started_at = excluded.started_at, ended_at = excluded.ended_at, ops = excluded.ops,
-         inserted = excluded.inserted, deleted = excluded.deleted, formatted = excluded.formatted,
-         span_start = excluded.span_start, span_end = excluded.span_end, paths = excluded.paths,
-         restored_version = coalesce(excluded.restored_version, history.restored_version)
-       WHERE history.to_version <= excluded.to_version
-       RETURNING 1`,
-      [docId, JSON.stringify(entries.map(rowOf)), expectedVersion],
+  save(docId: string, entries: readonly HistoryEntry[], expectedVersion: number): Promise<boolean> {
+    if (entries.length === 0) return this.state(docId).then((state) => state.version === expectedVersion);
+    return this.saves.call({ docId, entries, expectedVersion });
+  }
+
+  /**
+   * The saves of one turn in one statement (a summarizer saves its documents together):
+   * each document's entries are written only if its newest version is still the expected one.
+   */
+  private async saveAll(saves: readonly Save[]): Promise<boolean[]> {
+    const entries = saves.flatMap((s) =>
+      s.entries.map((e) => ({ ...rowOf(e), expected: s.expectedVersion })),
+    );
+    const { rows } = await this.db.query<{ doc_id: string }>(
+      `WITH e AS (
+         SELECT * FROM json_to_recordset($1::text::json) AS e(
+           doc_id text, from_version bigint, to_version bigint, kind text, user_id text, started_at bigint,
+           ended_at bigint, ops integer, inserted bigint, deleted bigint, formatted bigint, span_start bigint,
+           span_end bigint, paths json, restored_version bigint, expected bigint
+         )
+       ),
+       written AS (
+         INSERT INTO history (${COLUMNS})
+         SELECT ${COLUMNS} FROM e
+         WHERE e.expected = (SELECT coalesce(max(h.to_version), -1) FROM history h WHERE h.doc_id = e.doc_id)
+         ON CONFLICT (doc_id, from_version) DO UPDATE SET
+           to_version = excluded.to_version, kind = excluded.kind, user_id = excluded.user_id,
+           started_at = excluded.started_at, ended_at = excluded.ended_at, ops = excluded.ops,
+           inserted = excluded.inserted, deleted = excluded.deleted, formatted = excluded.formatted,
+           span_start = excluded.span_start, span_end = excluded.span_end, paths = excluded.paths,
+           restored_version = coalesce(excluded.restored_version, history.restored_version)
+         WHERE history.to_version <= excluded.to_version
+         RETURNING doc_id
+       )
+       SELECT DISTINCT doc_id FROM written`,
+      [JSON.stringify(entries)],
     );
     // Every entry derives from the state the check confirmed, so none is refused by the
-    // toVersion rule when the check passed: no row means the check failed.
-    return rows.length > 0;
+    // toVersion rule when the check passed: a document with no row written failed the check.
+    const written = new Set(rows.map((r) => r.doc_id));
+    return saves.map((s) => written.has(s.docId));
   }
 
   async get(docId: string, fromVersion: number): Promise<HistoryEntry | null> {

@@ -1,4 +1,11 @@
-import type { DocumentListItem, DocumentMeta, MetadataStore, Page, Permission } from '@tandem/core';
+import {
+  CallBatcher,
+  type DocumentListItem,
+  type DocumentMeta,
+  type MetadataStore,
+  type Page,
+  type Permission,
+} from '@tandem/core';
 import { TandemError } from '@tandem/errors';
 import type { DocTypeName } from '@tandem/ot';
 import type { Role } from '@tandem/protocol';
@@ -32,6 +39,11 @@ const DOC_COLUMNS = 'd.id, d.title, d.type, d.owner_id, d.created_at, d.updated_
  * refused rather than bringing it back.
  */
 export class SqlMetadataStore implements MetadataStore {
+  private readonly staleMarks = new CallBatcher<{ docId: string; stale: boolean }, undefined>(
+    (marks) => this.setSearchStaleAll(marks),
+    (mark) => mark.docId,
+  );
+
   constructor(private readonly db: SqlClient) {}
 
   async create(doc: {
@@ -221,11 +233,19 @@ export class SqlMetadataStore implements MetadataStore {
     };
   }
 
-  async setSearchStale(docId: string, stale: boolean): Promise<void> {
+  setSearchStale(docId: string, stale: boolean): Promise<void> {
+    return this.staleMarks.call({ docId, stale });
+  }
+
+  /** The marks of one turn in one statement. */
+  private async setSearchStaleAll(marks: readonly { docId: string; stale: boolean }[]): Promise<undefined[]> {
     await this.db.query(
-      'UPDATE documents SET search_stale = $2 WHERE id = $1 AND deleted_at IS NULL AND search_stale <> $2',
-      [docId, stale],
+      `UPDATE documents d SET search_stale = m.stale
+       FROM unnest($1::text[], $2::boolean[]) AS m (id, stale)
+       WHERE d.id = m.id AND d.deleted_at IS NULL AND d.search_stale <> m.stale`,
+      [marks.map((m) => m.docId), marks.map((m) => m.stale)],
     );
+    return marks.map(() => undefined);
   }
 
   async searchStale(options: { limit: number; after?: string }): Promise<Page<string>> {

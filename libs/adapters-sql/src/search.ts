@@ -1,4 +1,4 @@
-import { indexedPart, type SearchHit, type SearchIndex, snippetHtml } from '@tandem/core';
+import { CallBatcher, indexedPart, type SearchHit, type SearchIndex, snippetHtml } from '@tandem/core';
 import type { SqlClient } from './sql.js';
 
 /**
@@ -10,6 +10,12 @@ import type { SqlClient } from './sql.js';
 const START = '\u0001';
 const STOP = '\u0002';
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxFragments=2`;
+
+interface IndexedDoc {
+  docId: string;
+  title: string;
+  content: string;
+}
 
 interface HitRow {
   doc_id: string;
@@ -25,14 +31,30 @@ interface HitRow {
  * match (weights A and B in the generated tsvector column).
  */
 export class SqlSearchIndex implements SearchIndex {
+  private readonly upserts = new CallBatcher<IndexedDoc, undefined>(
+    (docs) => this.upsertAll(docs),
+    (doc) => doc.docId,
+  );
+
   constructor(private readonly db: SqlClient) {}
 
-  async upsert(doc: { docId: string; title: string; content: string }): Promise<void> {
+  upsert(doc: IndexedDoc): Promise<void> {
+    return this.upserts.call({
+      docId: doc.docId,
+      title: clean(doc.title),
+      content: clean(indexedPart(doc.content)),
+    });
+  }
+
+  /** The upserts of one turn in one statement: an indexer re-indexes its due documents together. */
+  private async upsertAll(docs: readonly IndexedDoc[]): Promise<undefined[]> {
     await this.db.query(
-      `INSERT INTO search_docs (doc_id, title, content) VALUES ($1, $2, $3)
+      `INSERT INTO search_docs (doc_id, title, content)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
        ON CONFLICT (doc_id) DO UPDATE SET title = excluded.title, content = excluded.content`,
-      [doc.docId, clean(doc.title), clean(indexedPart(doc.content))],
+      [docs.map((d) => d.docId), docs.map((d) => d.title), docs.map((d) => d.content)],
     );
+    return docs.map(() => undefined);
   }
 
   async remove(docId: string): Promise<void> {

@@ -1,3 +1,4 @@
+export { CallBatcher } from './call-batcher.js';
 export { type EachDocumentOptions, eachDocument } from './each-document.js';
 export { CollabEngine, type CollabEngineDeps, type CollabEngineOptions } from './engine/collab-engine.js';
 export type { CollabService } from './engine/collab-service.js';

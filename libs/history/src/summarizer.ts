@@ -28,7 +28,10 @@ export interface HistorySummarizerDeps {
   registry?: Registry;
   /** A user's next op after this long without one starts a new session (default 5 minutes). */
   sessionGapMs?: number;
-  /** How long a document's new entries wait in memory before they are written together (default 1 s). */
+  /**
+   * How long a document's new entries wait in memory at least before they are written (default
+   * 1 s); they are written at the next multiple of it, with every other document's, so within twice this.
+   */
   flushMs?: number;
   /** Whether to look, when starting, for documents whose op log is ahead of their history (default true). */
   catchUp?: boolean;
@@ -76,7 +79,8 @@ interface DocHistory {
  * Turns the document events into timelines: the creation, one entry per session of a user's
  * ops (a new one after `sessionGapMs` without an op of theirs) and one per restore.
  *
- * Entries are built in memory and written per document every `flushMs`, in one save checked
+ * Entries are built in memory and written per document every `flushMs` (on a grid, so that the
+ * documents' saves fall in one turn and a SQL store writes them together), in one save checked
  * against the version the store held when they were loaded. Nothing depends on the events
  * being complete: an op whose version is more than one past the document's summarized
  * version first has the ops in between read from the op log, so events lost with a crash
@@ -177,9 +181,16 @@ export function startHistorySummarizer(deps: HistorySummarizerDeps): HistorySumm
     }
   }
 
+  /**
+   * Saves the document once `delayMs` has passed, at the next multiple of `flushMs`: every
+   * document's save then falls in the same turn of the event loop, and a SQL store writes
+   * them all in one statement instead of one per document.
+   */
   function schedule(docId: string, doc: DocHistory, delayMs: number): void {
     if (stopped || doc.timer || doc.dirty.size === 0) return;
-    doc.timer = setTimeout(() => void save(docId), delayMs);
+    const at = Date.now() + delayMs;
+    const onGrid = flushMs > 0 ? Math.ceil(at / flushMs) * flushMs : at;
+    doc.timer = setTimeout(() => void save(docId), onGrid - Date.now());
     doc.timer.unref?.();
   }
 

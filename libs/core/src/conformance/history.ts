@@ -77,6 +77,20 @@ export function historyStoreConformance(name: string, factory: () => Promise<His
       expect(await store().get(doc, 3)).toBeNull();
     });
 
+    it('checks each of the saves of several documents made together on its own', async () => {
+      const [a, b, c] = [uniqueId(), uniqueId(), uniqueId()];
+      expect(await store().save(b, [entry(b, 1)], -1)).toBe(true);
+      const results = await Promise.all([
+        store().save(a, [entry(a, 1), entry(a, 2, { userId: 'bob' })], -1),
+        store().save(b, [entry(b, 1, { toVersion: 3, ops: 3 })], -1),
+        store().save(c, [entry(c, 1, { toVersion: 2, ops: 2 })], -1),
+      ]);
+      expect(results).toEqual([true, false, true]);
+      expect((await store().state(a)).version).toBe(2);
+      expect((await store().get(b, 1))?.ops).toBe(1);
+      expect((await store().get(c, 1))?.ops).toBe(2);
+    });
+
     it('replaces an entry with a longer one and keeps a restore target once set', async () => {
       const doc = uniqueId();
       expect(await store().save(doc, [entry(doc, 1, { kind: 'restore', restoredVersion: null })], -1)).toBe(

@@ -52,6 +52,20 @@ export function metadataStoreConformance(name: string, factory: () => Promise<Me
         expect(mine(await allStale())).toEqual([c.id]);
         await store().setSearchStale(uniqueId('missing'), true);
       });
+
+      it('applies marks set together, and two of one document in the order they were set', async () => {
+        const owner = uniqueId('user');
+        const [a, b] = [await create(owner), await create(owner)];
+        await store().setSearchStale(b.id, true);
+        await Promise.all([
+          store().setSearchStale(a.id, true),
+          store().setSearchStale(b.id, false),
+          store().setSearchStale(a.id, false),
+          store().setSearchStale(a.id, true),
+        ]);
+        const mine = (ids: string[]) => ids.filter((id) => [a.id, b.id].includes(id));
+        expect(mine(await allStale())).toEqual([a.id]);
+      });
     });
 
     describe('documents', () => {

@@ -53,6 +53,21 @@ export function searchIndexConformance(name: string, factory: () => Promise<Sear
       expect(ids(await search('laundry', owner))).toEqual([other]);
     });
 
+    it('indexes documents upserted together, the later of two upserts of one document winning', async () => {
+      const owner = uniqueId('user');
+      const [a, b] = [uniqueId('doc'), uniqueId('doc')];
+      for (const id of [a, b])
+        await current().metadata.create({ id, title: 'Notes', type: 'text', ownerId: owner });
+      await Promise.all([
+        current().index.upsert({ docId: a, title: 'Notes', content: 'walrus' }),
+        current().index.upsert({ docId: b, title: 'Notes', content: 'narwhal' }),
+        current().index.upsert({ docId: a, title: 'Notes', content: 'penguin' }),
+      ]);
+      expect(ids(await search('narwhal', owner))).toEqual([b]);
+      expect(ids(await search('penguin', owner))).toEqual([a]);
+      expect(await search('walrus', owner)).toEqual([]);
+    });
+
     it('finds a document by a word of its title', async () => {
       const owner = uniqueId('user');
       const id = await add(owner, 'Quarterly roadmap', 'nothing to see here');
