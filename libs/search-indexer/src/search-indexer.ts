@@ -19,10 +19,12 @@ export interface SearchIndexerDeps {
   search: Pick<SearchIndex, 'upsert' | 'remove'>;
   /**
    * How long after a document's first unindexed change it is indexed. Default 3000 ms:
-   * search lags edits by at most three seconds, and a document being typed into costs one
-   * re-index per three seconds whatever its op rate; each re-index reads and writes the
-   * whole content, and at one second the re-indexing of 100 busy documents cost the
-   * embedded server more CPU than committing their ops (docs/benchmarks.md).
+   * search lags edits by at most three and a half seconds (this plus the grid step, a sixth
+   * of it), and a document being typed into costs one re-index per 3.5 seconds whatever its
+   * op rate; each re-index reads and writes the whole content, and at one second the
+   * re-indexing of 100 busy documents cost the embedded server more CPU than committing
+   * their ops (docs/benchmarks.md). It is also how long an indexed document must go without
+   * a change before its stale mark is cleared.
    */
   debounceMs?: number;
   /**
@@ -37,9 +39,15 @@ export interface SearchIndexerDeps {
 export interface SearchIndexer {
   /** Resolves when the documents marked stale when it started have been indexed (or have failed and wait for their retry). */
   readonly caughtUp: Promise<void>;
-  /** Indexes every document with pending changes now, and waits for all indexing in progress. */
+  /**
+   * Indexes every document with pending changes now, then clears the marks of the documents
+   * whose index is current without waiting for them to settle, and waits for all of it.
+   */
   flush(): Promise<void>;
-  /** Stops consuming events, then flushes what is pending, so a clean shutdown loses no change. */
+  /**
+   * Stops consuming events, then flushes, so a clean shutdown loses no change and leaves no
+   * mark behind that would make the next start re-index documents already indexed.
+   */
   stop(): Promise<void>;
 }
 
@@ -47,12 +55,99 @@ export interface SearchIndexer {
 export const SEARCH_INDEXER_GROUP = 'search-indexer';
 
 /**
+ * Due times are rounded up to a grid of a sixth of the debounce (500 ms at the default), so
+ * that the documents that fall due within one step are indexed, and settled, in the same
+ * timer callback: their writes start in the same turn, which the SQL adapters coalesce into
+ * one statement. 100 documents typed into at once then cost at most two index batches and two
+ * batches of cleared marks a second, instead of one statement per document per debounce each,
+ * for a lag at most a sixth longer.
+ */
+const GRID_STEPS_PER_DEBOUNCE = 6;
+
+/** What a document waits for: its re-index, or once indexed, the clearing of its mark. */
+type Step = 'index' | 'settle';
+
+/**
+ * Keys due at instants of a grid, with one timer per instant: every key due at an instant
+ * runs in that timer's callback, in one synchronous turn.
+ */
+class GridTimers<V> {
+  private readonly due = new Map<string, { at: number; value: V }>();
+  private readonly ticks = new Map<number, { timer: ReturnType<typeof setTimeout>; keys: Set<string> }>();
+
+  constructor(
+    private readonly stepMs: number,
+    private readonly fire: (key: string, value: V) => void,
+  ) {}
+
+  get(key: string): V | undefined {
+    return this.due.get(key)?.value;
+  }
+
+  /** Keys and values due, in the order they were set. */
+  entries(): [string, V][] {
+    return [...this.due].map(([key, { value }]) => [key, value]);
+  }
+
+  /**
+   * Makes `key` due with `value` at the first grid instant at least `delayMs` from now, in
+   * place of what it was due with. Real time, as the timers are: instants are multiples of
+   * the step since the epoch.
+   */
+  set(key: string, value: V, delayMs: number): void {
+    this.delete(key);
+    const at = Math.ceil((Date.now() + delayMs) / this.stepMs) * this.stepMs;
+    let tick = this.ticks.get(at);
+    if (tick === undefined) {
+      const timer = setTimeout(() => this.run(at), Math.max(0, at - Date.now()));
+      timer.unref?.();
+      tick = { timer, keys: new Set() };
+      this.ticks.set(at, tick);
+    }
+    tick.keys.add(key);
+    this.due.set(key, { at, value });
+  }
+
+  delete(key: string): void {
+    const due = this.due.get(key);
+    if (due === undefined) return;
+    this.due.delete(key);
+    const tick = this.ticks.get(due.at);
+    if (tick === undefined) return;
+    tick.keys.delete(key);
+    if (tick.keys.size === 0) {
+      clearTimeout(tick.timer);
+      this.ticks.delete(due.at);
+    }
+  }
+
+  clear(): void {
+    for (const { timer } of this.ticks.values()) clearTimeout(timer);
+    this.ticks.clear();
+    this.due.clear();
+  }
+
+  private run(at: number): void {
+    const tick = this.ticks.get(at);
+    if (tick === undefined) return;
+    this.ticks.delete(at);
+    for (const key of tick.keys) {
+      const due = this.due.get(key);
+      // A key fired earlier in this loop may have moved or removed it.
+      if (due?.at !== at) continue;
+      this.due.delete(key);
+      this.fire(key, due.value);
+    }
+  }
+}
+
+/**
  * Keeps the search index in step with the documents, from the event stream. A change
  * (op, creation, rename, restore) marks its document for re-indexing `debounceMs` later;
  * further changes in that window ride along, so the index lags by at most `debounceMs`
- * however fast a document is edited (a trailing debounce would never index a document
- * that is edited without pause). A re-index reads the current title and content, so it
- * never needs the events in between.
+ * plus one grid step however fast a document is edited (a trailing debounce would never
+ * index a document that is edited without pause). A re-index reads the current title and
+ * content, so it never needs the events in between.
  *
  * Work on one document runs one step at a time, in order: a deletion waits for an index
  * write already in flight, so that write cannot put the deleted document back.
@@ -62,15 +157,27 @@ export const SEARCH_INDEXER_GROUP = 'search-indexer';
  * A failing removal is thrown back to the event bus, which retries the event.
  *
  * An event is acknowledged before its document is indexed (that is the debounce), so the
- * document is first marked stale in the metadata store, and the mark cleared once indexed:
- * an indexer killed within the debounce re-indexes the marked documents when it starts.
+ * document is first marked stale in the metadata store: an indexer killed within the
+ * debounce re-indexes the marked documents when it starts. The mark stays while the document
+ * keeps changing, and is cleared only once it has been indexed and then gone `debounceMs`
+ * without a change (it has settled): clearing it after every re-index cost a document being
+ * typed into two writes per debounce, a clear and the next op's mark, which under load were
+ * most of the embedded server's statements.
  */
 export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
   const { engine, metadata, search, log } = deps;
   const debounceMs = deps.debounceMs ?? 3000;
   const maxRetryDelayMs = Math.max(deps.maxRetryDelayMs ?? 60_000, debounceMs);
-  /** Documents waiting to be indexed, with the timer that will do it. */
-  const pending = new Map<string, ReturnType<typeof setTimeout>>();
+  const gridMs = Math.max(1, Math.round(debounceMs / GRID_STEPS_PER_DEBOUNCE));
+  const next = new GridTimers<Step>(gridMs, (docId, step) => {
+    if (step === 'index') indexNow(docId);
+    else settle(docId);
+  });
+  /**
+   * The documents whose stored mark this indexer set (or found set when it started) and has
+   * not begun to clear, with the write of the mark: a change to one of them needs no write.
+   */
+  const marked = new Map<string, Promise<void>>();
   /** Titles learnt from events (or read once), so that a re-index after an op reads no metadata. */
   const titles = new Map<string, string>();
   /** Indexing attempts that failed in a row, per document. */
@@ -82,28 +189,41 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
     wake = resolve;
   });
 
-  function schedule(docId: string, delayMs: number): void {
-    if (stopped || pending.has(docId)) return;
-    const timer = setTimeout(() => runNow(docId), delayMs);
-    timer.unref?.();
-    pending.set(docId, timer);
+  /** Makes `step` the document's next one, unless a re-index is already due: the settling follows that. */
+  function schedule(docId: string, step: Step, delayMs: number): void {
+    if (stopped || next.get(docId) === 'index') return;
+    next.set(docId, step, delayMs);
   }
 
   /**
-   * Schedules a re-index for a change, marking the document stale first when no re-index is
-   * scheduled yet; resolves once the mark is stored, so the change's event is acknowledged
-   * only when a crash can no longer lose it. The mark goes through the document's queue, after
-   * any index in flight, whose clearing of the mark it must follow.
+   * Schedules a re-index for a change (in place of a settling, which it cancels), and resolves
+   * once the document's mark is stored, so the change's event is acknowledged only when a crash
+   * can no longer lose it.
    */
   async function changed(docId: string): Promise<void> {
-    if (stopped || pending.has(docId)) return;
-    schedule(docId, debounceMs);
-    await work.run(docId, () => metadata.setSearchStale(docId, true));
+    if (stopped) return;
+    schedule(docId, 'index', debounceMs);
+    await mark(docId);
   }
 
-  function runNow(docId: string): void {
-    clearTimeout(pending.get(docId));
-    pending.delete(docId);
+  /**
+   * Stores the mark unless this indexer holds it already. The write goes through the document's
+   * queue, behind a clearing of the mark already queued, so the stored mark ends set.
+   */
+  function mark(docId: string): Promise<void> {
+    const held = marked.get(docId);
+    if (held !== undefined) return held;
+    const marking = work.run(docId, () => metadata.setSearchStale(docId, true));
+    marked.set(docId, marking);
+    // A mark that failed was not stored: forget it, so that the retried event writes it.
+    marking.catch(() => {
+      if (marked.get(docId) === marking) marked.delete(docId);
+    });
+    return marking;
+  }
+
+  function indexNow(docId: string): void {
+    next.delete(docId);
     void work.run(docId, () => index(docId));
   }
 
@@ -112,13 +232,14 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
       const title = titles.get(docId) ?? (await metadata.get(docId))?.title;
       if (title === undefined) {
         // Deleted since the change: its doc.deleted event removes it too; removing here
-        // as well covers an index that missed that event.
+        // as well covers an index that missed that event. The mark went with the metadata.
         await search.remove(docId);
+        marked.delete(docId);
       } else {
         titles.set(docId, title);
         const doc = await engine.open(docId);
         await search.upsert({ docId, title, content: contentText(doc.type, doc.snapshot) });
-        await metadata.setSearchStale(docId, false);
+        if (marked.has(docId)) schedule(docId, 'settle', debounceMs);
       }
       failures.delete(docId);
     } catch (err) {
@@ -126,8 +247,23 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
       failures.set(docId, attempt);
       const delayMs = retryDelayMs(attempt + 1, debounceMs, maxRetryDelayMs);
       log.warn({ err, docId, attempt, retryInMs: delayMs }, 'search indexing failed; will retry');
-      schedule(docId, delayMs);
+      schedule(docId, 'index', delayMs);
     }
+  }
+
+  /**
+   * Clears the mark of a document whose index is current. It leaves `marked` before the
+   * clearing is queued, so that a change from now on queues a new mark behind it.
+   */
+  function settle(docId: string): void {
+    next.delete(docId);
+    if (!marked.delete(docId)) return;
+    work
+      .run(docId, () => metadata.setSearchStale(docId, false))
+      .catch((err: unknown) => {
+        // Left set, the mark costs one needless re-index when an indexer next starts.
+        log.warn({ err, docId }, 'could not clear a search mark');
+      });
   }
 
   async function handle(event: TandemEvent): Promise<void> {
@@ -141,8 +277,8 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
         return changed(event.docId);
       case 'doc.deleted':
         titles.delete(event.docId);
-        clearTimeout(pending.get(event.docId));
-        pending.delete(event.docId);
+        next.delete(event.docId);
+        marked.delete(event.docId);
         failures.delete(event.docId);
         await work.run(event.docId, () => search.remove(event.docId));
         return;
@@ -152,12 +288,16 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
     }
   }
 
-  /** Re-indexes the documents a previous indexer marked and did not index. */
+  /**
+   * Re-indexes the documents a previous indexer marked and did not index. Their marks count
+   * as this indexer's, so they are cleared once the documents settle.
+   */
   async function catchUp(): Promise<void> {
     await eachDocument(
       (after) => metadata.searchStale({ limit: 200, ...(after === undefined ? {} : { after }) }),
       async (docId) => {
-        if (!pending.has(docId)) runNow(docId);
+        if (!marked.has(docId)) marked.set(docId, Promise.resolve());
+        if (next.get(docId) === undefined) indexNow(docId);
       },
       { stopped: () => stopped, stopping, log, itemFailed: 'could not re-index a document left stale' },
     );
@@ -168,7 +308,13 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
   const caughtUp = catchUp();
 
   async function flush(): Promise<void> {
-    for (const docId of [...pending.keys()]) runNow(docId);
+    for (const [docId, step] of next.entries()) if (step === 'index') indexNow(docId);
+    await work.idle();
+    // A document still marked with no re-index due or running (a timer may have started one
+    // since) and no failure has been indexed since its last change: its index is current.
+    for (const docId of [...marked.keys()]) {
+      if (next.get(docId) !== 'index' && !work.busy(docId) && !failures.has(docId)) settle(docId);
+    }
     await work.idle();
   }
 
@@ -181,8 +327,7 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
       wake();
       await caughtUp;
       await flush();
-      for (const timer of pending.values()) clearTimeout(timer);
-      pending.clear();
+      next.clear();
     },
   };
 }

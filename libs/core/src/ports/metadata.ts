@@ -76,8 +76,8 @@ export interface MetadataStore {
   }): Promise<Page<{ docId: string; latestSnapshot: number | null; hasInitial: boolean }>>;
   /**
    * Records whether the document has changes the search index does not hold yet: set when the
-   * search indexer starts waiting out its debounce, cleared once it has indexed them, so an
-   * indexer that dies in between (its events acknowledged) finds the document when it starts
+   * search indexer starts waiting out its debounce, cleared once it has indexed them and the
+   * document has gone a debounce without a change, so an indexer that dies in between (its events acknowledged) finds the document when it starts
    * again. A missing or deleted document is left as it is.
    */
   setSearchStale(docId: string, stale: boolean): Promise<void>;
