@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { codePointLength } from '@tandem/client';
 import type { ClientDriver, Editor, EditorEvents, TextOp } from './clients/editor.js';
@@ -196,7 +197,9 @@ export async function runStep(target: Target, spec: StepSpec): Promise<StepResul
   const driver = DRIVERS[target.client];
   const random = seededRandom(spec.seed ?? 1);
   const editorCount = spec.docs * spec.editorsPerDoc;
-  const docIds = Array.from({ length: spec.docs }, (_, i) => `load-${i}`);
+  // Fresh ids each step: a cluster's Postgres outlives it, and would refuse the ids of the step before.
+  const run = randomBytes(4).toString('hex');
+  const docIds = Array.from({ length: spec.docs }, (_, i) => `load-${run}-${i}`);
   const say = spec.progress ?? (() => {});
   const server: RunningTarget = await target.start();
   const editors: Editor[][] = [];

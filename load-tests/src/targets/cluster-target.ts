@@ -57,7 +57,14 @@ export function clusterTarget(name: string, shape: { gateways: number; workers: 
       return {
         urls: cluster.gatewayUrls,
         pids: [
-          ...[cluster.api, ...cluster.gateways, ...cluster.workers].map((p) => p.pid),
+          ...[
+            cluster.api,
+            cluster.searchIndexer,
+            cluster.snapshotService,
+            cluster.historyService,
+            ...cluster.gateways,
+            ...cluster.workers,
+          ].map((p) => p.pid),
           ...infrastructurePids(),
         ],
         createDocs: (docIds, content) =>
