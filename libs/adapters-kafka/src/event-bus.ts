@@ -39,6 +39,14 @@ export interface KafkaEventBusOptions {
    * and publishes them again.
    */
   publishTimeoutMs?: number;
+  /**
+   * How long publish() waits before it sends (default 10 ms). Its caller (the engine's event
+   * outbox) publishes one batch at a time and gathers what arrives meanwhile into the next, so
+   * this bounds a producer to about one request per lingerMs plus a round trip: without it,
+   * a worker under load sent a request for every few events, and the requests cost the broker
+   * more CPU than the events. Events reach the consumers this much later; editing never waits.
+   */
+  lingerMs?: number;
   logger?: Logger;
   /** Where to report consumer lag (tandem_event_consumer_lag), if anywhere. */
   registry?: Registry;
@@ -143,6 +151,7 @@ export class KafkaEventBus implements EventBus {
 
   private async send(events: readonly TandemEvent[]): Promise<void> {
     const producer = await this.producer();
+    await new Promise((resolve) => setTimeout(resolve, this.options.lingerMs ?? 10));
     for (const messages of chunks(events)) await producer.send({ topic: this.topic, messages, acks: -1 });
   }
 
@@ -194,8 +203,12 @@ export class KafkaEventBus implements EventBus {
       // keep the session alive (see Subscription.handle).
       sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
-      // A stopping consumer waits for its fetch in flight; new events answer a fetch at once.
-      maxWaitTimeInMs: 1_000,
+      // A fetch is answered once it has 64 KiB of events or has waited 100 ms: under load a
+      // consumer then gets events in batches of hundreds instead of one fetch per handful, which
+      // cost the broker and every consumer more CPU than the events themselves. Derived views
+      // lag by at most the wait; a stopping consumer waits for the fetch in flight.
+      minBytes: 64 * 1024,
+      maxWaitTimeInMs: 100,
       retry: {
         initialRetryTime: 200,
         maxRetryTime: 5_000,
@@ -362,25 +375,30 @@ class Subscription {
     commitOffsetsIfNecessary,
   }: EachBatchPayload): Promise<void> {
     const highWatermark = Number(batch.highWatermark);
-    this.context.reportLag(batch.partition, highWatermark - Number(batch.firstOffset()));
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping.signal.aborted) return;
-      const event = this.decode(message.value, batch.partition, message.offset);
-      if (event && !(await this.handle(event, heartbeat, isRunning))) return;
-      resolveOffset(message.offset);
-      this.context.reportLag(batch.partition, highWatermark - Number(message.offset) - 1);
-      await commitOffsetsIfNecessary();
-      await heartbeat();
+    let handled = Number(batch.firstOffset());
+    this.context.reportLag(batch.partition, highWatermark - handled);
+    // kafkajs heartbeats only when asked: without this a batch slower than the session timeout
+    // would be dropped from the group, and its events handed to another consumer. A failed
+    // heartbeat (a rebalance) shows in isRunning/isStale before the next event.
+    const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || this.stopping.signal.aborted) return;
+        const event = this.decode(message.value, batch.partition, message.offset);
+        if (event && !(await this.handle(event, heartbeat, isRunning))) return;
+        resolveOffset(message.offset);
+        handled = Number(message.offset) + 1;
+        await commitOffsetsIfNecessary();
+      }
+    } finally {
+      clearInterval(keepAlive);
+      this.context.reportLag(batch.partition, highWatermark - handled);
     }
   }
 
   /** Runs the handler until it succeeds (true), or until the consumer stops (false: the event stays uncommitted). */
   private async handle(event: TandemEvent, heartbeat: () => Promise<void>, isRunning: () => boolean) {
     for (let attempt = 1, delay = HANDLER_RETRY_MS.first; ; attempt++) {
-      // kafkajs heartbeats only when asked: without this a handler slower than the session
-      // timeout would be dropped from the group, and its event handed to another consumer.
-      // A failed heartbeat (a rebalance) is seen by the one after the handler.
-      const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
       try {
         await this.handler(event);
         return true;
@@ -394,8 +412,6 @@ class Subscription {
         delay = Math.min(delay * 2, HANDLER_RETRY_MS.max);
         if (!isRunning() || this.stopping.signal.aborted) return false;
         await heartbeat();
-      } finally {
-        clearInterval(keepAlive);
       }
     }
   }
