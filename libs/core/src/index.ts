@@ -13,6 +13,7 @@ export {
   type PresenceHubDeps,
   type PresenceHubOptions,
 } from './engine/presence-hub.js';
+export { gridDelayMs } from './grid-delay.js';
 export { KeyedQueue } from './keyed-queue.js';
 export * from './ports/index.js';
 export { retryDelayMs } from './retry-delay.js';

@@ -1,6 +1,7 @@
 import {
   type EventBus,
   eachDocument,
+  gridDelayMs,
   type HistoryEntry,
   type HistoryStore,
   KeyedQueue,
@@ -188,9 +189,7 @@ export function startHistorySummarizer(deps: HistorySummarizerDeps): HistorySumm
    */
   function schedule(docId: string, doc: DocHistory, delayMs: number): void {
     if (stopped || doc.timer || doc.dirty.size === 0) return;
-    const at = Date.now() + delayMs;
-    const onGrid = flushMs > 0 ? Math.ceil(at / flushMs) * flushMs : at;
-    doc.timer = setTimeout(() => void save(docId), onGrid - Date.now());
+    doc.timer = setTimeout(() => void save(docId), gridDelayMs(delayMs, flushMs));
     doc.timer.unref?.();
   }
 

@@ -2,6 +2,7 @@ import {
   type CollabEngine,
   type EventBus,
   eachDocument,
+  gridDelayMs,
   KeyedQueue,
   type Log,
   type MetadataStore,
@@ -57,8 +58,8 @@ export const SEARCH_INDEXER_GROUP = 'search-indexer';
 /**
  * Due times are rounded up to a grid of a sixth of the debounce (500 ms at the default), so
  * that the documents that fall due within one step are indexed, and settled, in the same
- * timer callback: their writes start in the same turn, which the SQL adapters coalesce into
- * one statement. 100 documents typed into at once then cost at most two index batches and two
+ * timers phase (see gridDelayMs): their writes start in the same turn, which the SQL adapters
+ * coalesce into one statement. 100 documents typed into at once then cost at most two index batches and two
  * batches of cleared marks a second, instead of one statement per document per debounce each,
  * for a lag at most a sixth longer.
  */
@@ -66,80 +67,6 @@ const GRID_STEPS_PER_DEBOUNCE = 6;
 
 /** What a document waits for: its re-index, or once indexed, the clearing of its mark. */
 type Step = 'index' | 'settle';
-
-/**
- * Keys due at instants of a grid, with one timer per instant: every key due at an instant
- * runs in that timer's callback, in one synchronous turn.
- */
-class GridTimers<V> {
-  private readonly due = new Map<string, { at: number; value: V }>();
-  private readonly ticks = new Map<number, { timer: ReturnType<typeof setTimeout>; keys: Set<string> }>();
-
-  constructor(
-    private readonly stepMs: number,
-    private readonly fire: (key: string, value: V) => void,
-  ) {}
-
-  get(key: string): V | undefined {
-    return this.due.get(key)?.value;
-  }
-
-  /** Keys and values due, in the order they were set. */
-  entries(): [string, V][] {
-    return [...this.due].map(([key, { value }]) => [key, value]);
-  }
-
-  /**
-   * Makes `key` due with `value` at the first grid instant at least `delayMs` from now, in
-   * place of what it was due with. Real time, as the timers are: instants are multiples of
-   * the step since the epoch.
-   */
-  set(key: string, value: V, delayMs: number): void {
-    this.delete(key);
-    const at = Math.ceil((Date.now() + delayMs) / this.stepMs) * this.stepMs;
-    let tick = this.ticks.get(at);
-    if (tick === undefined) {
-      const timer = setTimeout(() => this.run(at), Math.max(0, at - Date.now()));
-      timer.unref?.();
-      tick = { timer, keys: new Set() };
-      this.ticks.set(at, tick);
-    }
-    tick.keys.add(key);
-    this.due.set(key, { at, value });
-  }
-
-  delete(key: string): void {
-    const due = this.due.get(key);
-    if (due === undefined) return;
-    this.due.delete(key);
-    const tick = this.ticks.get(due.at);
-    if (tick === undefined) return;
-    tick.keys.delete(key);
-    if (tick.keys.size === 0) {
-      clearTimeout(tick.timer);
-      this.ticks.delete(due.at);
-    }
-  }
-
-  clear(): void {
-    for (const { timer } of this.ticks.values()) clearTimeout(timer);
-    this.ticks.clear();
-    this.due.clear();
-  }
-
-  private run(at: number): void {
-    const tick = this.ticks.get(at);
-    if (tick === undefined) return;
-    this.ticks.delete(at);
-    for (const key of tick.keys) {
-      const due = this.due.get(key);
-      // A key fired earlier in this loop may have moved or removed it.
-      if (due?.at !== at) continue;
-      this.due.delete(key);
-      this.fire(key, due.value);
-    }
-  }
-}
 
 /**
  * Keeps the search index in step with the documents, from the event stream. A change
@@ -169,10 +96,8 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
   const debounceMs = deps.debounceMs ?? 3000;
   const maxRetryDelayMs = Math.max(deps.maxRetryDelayMs ?? 60_000, debounceMs);
   const gridMs = Math.max(1, Math.round(debounceMs / GRID_STEPS_PER_DEBOUNCE));
-  const next = new GridTimers<Step>(gridMs, (docId, step) => {
-    if (step === 'index') indexNow(docId);
-    else settle(docId);
-  });
+  /** Each document's next step, with the timer that takes it. */
+  const next = new Map<string, { step: Step; timer: ReturnType<typeof setTimeout> }>();
   /**
    * The documents whose stored mark this indexer set (or found set when it started) and has
    * not begun to clear, with the write of the mark: a change to one of them needs no write.
@@ -191,8 +116,19 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
 
   /** Makes `step` the document's next one, unless a re-index is already due: the settling follows that. */
   function schedule(docId: string, step: Step, delayMs: number): void {
-    if (stopped || next.get(docId) === 'index') return;
-    next.set(docId, step, delayMs);
+    if (stopped || next.get(docId)?.step === 'index') return;
+    cancel(docId);
+    const timer = setTimeout(
+      () => (step === 'index' ? indexNow(docId) : settle(docId)),
+      gridDelayMs(delayMs, gridMs),
+    );
+    timer.unref?.();
+    next.set(docId, { step, timer });
+  }
+
+  function cancel(docId: string): void {
+    clearTimeout(next.get(docId)?.timer);
+    next.delete(docId);
   }
 
   /**
@@ -223,7 +159,7 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
   }
 
   function indexNow(docId: string): void {
-    next.delete(docId);
+    cancel(docId);
     void work.run(docId, () => index(docId));
   }
 
@@ -256,7 +192,7 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
    * clearing is queued, so that a change from now on queues a new mark behind it.
    */
   function settle(docId: string): void {
-    next.delete(docId);
+    cancel(docId);
     if (!marked.delete(docId)) return;
     work
       .run(docId, () => metadata.setSearchStale(docId, false))
@@ -277,7 +213,7 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
         return changed(event.docId);
       case 'doc.deleted':
         titles.delete(event.docId);
-        next.delete(event.docId);
+        cancel(event.docId);
         marked.delete(event.docId);
         failures.delete(event.docId);
         await work.run(event.docId, () => search.remove(event.docId));
@@ -297,7 +233,7 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
       (after) => metadata.searchStale({ limit: 200, ...(after === undefined ? {} : { after }) }),
       async (docId) => {
         if (!marked.has(docId)) marked.set(docId, Promise.resolve());
-        if (next.get(docId) === undefined) indexNow(docId);
+        if (!next.has(docId)) indexNow(docId);
       },
       { stopped: () => stopped, stopping, log, itemFailed: 'could not re-index a document left stale' },
     );
@@ -308,12 +244,12 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
   const caughtUp = catchUp();
 
   async function flush(): Promise<void> {
-    for (const [docId, step] of next.entries()) if (step === 'index') indexNow(docId);
+    for (const [docId, { step }] of [...next]) if (step === 'index') indexNow(docId);
     await work.idle();
     // A document still marked with no re-index due or running (a timer may have started one
     // since) and no failure has been indexed since its last change: its index is current.
     for (const docId of [...marked.keys()]) {
-      if (next.get(docId) !== 'index' && !work.busy(docId) && !failures.has(docId)) settle(docId);
+      if (next.get(docId)?.step !== 'index' && !work.busy(docId) && !failures.has(docId)) settle(docId);
     }
     await work.idle();
   }
@@ -327,7 +263,7 @@ export function startSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
       wake();
       await caughtUp;
       await flush();
-      next.clear();
+      for (const docId of [...next.keys()]) cancel(docId);
     },
   };
 }

@@ -112,7 +112,7 @@ describe('the search indexer stale marks', () => {
     expect([...world.stale]).toEqual(['d1']);
   });
 
-  it('indexes the documents due within one grid step in the same timer callback', async () => {
+  it('indexes the documents due within one grid step in the same timers phase', async () => {
     const { search, publish, advanceTo } = setup(withDocs('a', 'b', 'c', 'd'));
     await advanceTo(10);
     await publish(created('a', 'a'));
