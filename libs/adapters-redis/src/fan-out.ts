@@ -1,6 +1,6 @@
 import { type DocBroadcast, type FanOut, type Log, silentLog } from '@tandem/core';
 import { RedisKeys } from './keys.js';
-import type { RedisPubSub } from './pubsub.js';
+import type { RedisPubSub, Subscription } from './pubsub.js';
 
 /**
  * Per-document broadcast on Redis sharded Pub/Sub: one channel per document, under the
@@ -10,6 +10,10 @@ import type { RedisPubSub } from './pubsub.js';
 export class RedisFanOut implements FanOut {
   private readonly keys: RedisKeys;
   private readonly log: Log;
+  private readonly channels = new Map<
+    string,
+    { handlers: Set<(message: DocBroadcast) => void>; subscription: Subscription }
+  >();
 
   constructor(
     private readonly pubsub: RedisPubSub,
@@ -24,16 +28,37 @@ export class RedisFanOut implements FanOut {
   }
 
   subscribe(docId: string, handler: (message: DocBroadcast) => void): () => void {
-    const subscription = this.pubsub.listen(this.keys.doc(docId).broadcast, (text) =>
-      handler(JSON.parse(text) as DocBroadcast),
-    );
-    // The port's subscribe does not wait for Redis: a message missed before the
-    // subscription is in effect shows as a version gap, which clients fetch.
-    subscription.ready.catch((err: unknown) =>
-      this.log.error({ err, docId }, 'Could not subscribe to a document'),
-    );
+    let channel = this.channels.get(docId);
+    if (!channel) {
+      const handlers = new Set<(message: DocBroadcast) => void>();
+      // One parse per message for all of this process's handlers: they get the same object,
+      // so a gateway encodes a broadcast for its sockets once, not once per socket.
+      const subscription = this.pubsub.listen(this.keys.doc(docId).broadcast, (text) => {
+        const message = JSON.parse(text) as DocBroadcast;
+        for (const h of [...handlers]) {
+          try {
+            h(message);
+          } catch (err) {
+            this.log.error({ err, docId }, 'A broadcast handler threw');
+          }
+        }
+      });
+      // The port's subscribe does not wait for Redis: a message missed before the
+      // subscription is in effect shows as a version gap, which clients fetch.
+      subscription.ready.catch((err: unknown) =>
+        this.log.error({ err, docId }, 'Could not subscribe to a document'),
+      );
+      channel = { handlers, subscription };
+      this.channels.set(docId, channel);
+    }
+    const held = channel;
+    held.handlers.add(handler);
     return () => {
-      subscription.close().catch((err: unknown) => this.log.warn({ err, docId }, 'Could not unsubscribe'));
+      if (!held.handlers.delete(handler) || held.handlers.size > 0) return;
+      if (this.channels.get(docId) === held) this.channels.delete(docId);
+      held.subscription
+        .close()
+        .catch((err: unknown) => this.log.warn({ err, docId }, 'Could not unsubscribe'));
     };
   }
 }

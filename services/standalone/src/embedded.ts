@@ -57,7 +57,7 @@ export async function startEmbedded(config: StandaloneConfig, log: Logger): Prom
   const metadata = new SqlMetadataStore(db);
   const search = new SqlSearchIndex(db);
   const history = new SqlHistoryStore(db);
-  const fanOut = new InProcessFanOut();
+  const fanOut = new InProcessFanOut({ log });
   const events = new InProcessEventBus();
   const engine = new CollabEngine(
     {

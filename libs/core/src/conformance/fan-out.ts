@@ -59,5 +59,26 @@ export function fanOutConformance(name: string, factory: () => Promise<FanOutFix
       await new Promise((r) => setTimeout(r, 50));
       expect(got).toEqual([{ kind: 'permissions' }]);
     });
+
+    it('gives every handler of a document each message, until that handler unsubscribes', async () => {
+      const doc = uniqueId();
+      const a: DocBroadcast[] = [];
+      const b: DocBroadcast[] = [];
+      const offA = f().other.subscribe(doc, (m) => a.push(m));
+      const offThrowing = f().other.subscribe(doc, () => {
+        throw new Error('a handler that fails must not keep the message from the others');
+      });
+      const offB = f().other.subscribe(doc, (m) => b.push(m));
+      await new Promise((r) => setTimeout(r, 50));
+      await f().fanOut.publish(doc, op(1));
+      await until(() => a.length === 1 && b.length === 1);
+      offA();
+      offThrowing();
+      await f().fanOut.publish(doc, op(2));
+      await until(() => b.length === 2);
+      expect(a.map((m) => (m.kind === 'op' ? m.record.version : 0))).toEqual([1]);
+      expect(b.map((m) => (m.kind === 'op' ? m.record.version : 0))).toEqual([1, 2]);
+      offB();
+    });
   });
 }
