@@ -16,6 +16,8 @@ export interface ClusterOptions {
   namespace?: string;
   /** Extra environment for every service (LOG_LEVEL, limits…). */
   env?: Record<string, string>;
+  /** Extra Node flags for every service, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
   /** The HS256 secret of the services' tokens. Default: random. */
   authSecret?: string;
   /** Told of each service as it starts and once it is healthy (for a CLI's progress lines). */
@@ -95,6 +97,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       name,
       port,
       env: { ...env, ...extraEnv },
+      nodeArgs: options.nodeArgs ?? [],
       logDir: options.logDir,
     });
     started.push(proc);

@@ -49,6 +49,7 @@ interface StartOptions {
   name: string;
   port: number;
   env: Record<string, string>;
+  nodeArgs?: string[];
   logDir: string;
   timeoutMs?: number;
 }
@@ -106,6 +107,7 @@ function spawnService(options: StartOptions): { child: ChildProcess; exited: Pro
     child = spawn(
       process.execPath,
       [
+        ...(options.nodeArgs ?? []),
         '--conditions=@tandem/source',
         '--import',
         'tsx',

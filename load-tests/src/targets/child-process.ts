@@ -13,6 +13,11 @@ process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
+/** LOAD_SERVER_NODE_ARGS: Node flags for every server process, e.g. `--cpu-prof` or `--trace-gc`. */
+export function serverNodeArgs(): string[] {
+  return (process.env.LOAD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 /**
  * Runs a TypeScript file in its own Node process (through tsx's loader, not the tsx CLI,
  * so that `pid` is the process doing the work) with an IPC channel. `script` is absolute
@@ -21,13 +26,7 @@ process.once('exit', () => {
 export function forkScript(script: string, env: Record<string, string> = {}): ChildProcess {
   const child = fork(resolvePath(LOAD_TESTS_DIR, 'src', script), [], {
     cwd: LOAD_TESTS_DIR,
-    // LOAD_SERVER_NODE_ARGS adds Node flags to the server, e.g. `--cpu-prof` or `--trace-gc`.
-    execArgv: [
-      '--import',
-      'tsx',
-      '--conditions=@tandem/source',
-      ...(process.env.LOAD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
-    ],
+    execArgv: ['--import', 'tsx', '--conditions=@tandem/source', ...serverNodeArgs()],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

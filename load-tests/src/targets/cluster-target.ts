@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { signToken } from '@tandem/auth';
 import { startCluster } from '@tandem/cluster';
 import { endpointsPath, readEndpoints } from '@tandem/testkit';
+import { serverNodeArgs } from './child-process.js';
 import type { RunningTarget, Target } from './target.js';
 
 /**
@@ -40,6 +41,7 @@ export function clusterTarget(name: string, shape: { gateways: number; workers: 
         logDir: await mkdtemp(join(tmpdir(), `tandem-${name}-`)),
         ...shape,
         env: { LOG_LEVEL: 'warn', OPS_PER_SECOND: '10000', MAX_DOCS_PER_SOCKET: '1000' },
+        nodeArgs: serverNodeArgs(),
       });
       const token = (user: string) => signToken(cluster.authSecret, { userId: user, name: user });
       const owner = await token('load-owner');
