@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { openPglite } from '@tandem/adapters-pglite';
 import { SqlMetadataStore } from '@tandem/adapters-sql';
 import { readEndpoints } from '@tandem/testkit';
@@ -68,4 +69,30 @@ export async function deleteIndex(name: string): Promise<void> {
   } finally {
     await admin.close();
   }
+}
+
+/**
+ * An HTTP server that answers as `handler` says, given the request and its body, with the
+ * header the client checks for.
+ */
+export async function fakeElasticsearch(
+  handler: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    res.setHeader('x-elastic-product', 'Elasticsearch');
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => handler(req, res, Buffer.concat(chunks).toString('utf8')));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
 }

@@ -5,7 +5,6 @@
  *   FOLD_SEED=<seed> npx vitest run libs/adapters-elasticsearch/test/search-index.test.ts
  */
 import { randomBytes } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import type { SearchHit } from '@tandem/core';
 import { TandemError } from '@tandem/errors';
@@ -20,6 +19,8 @@ import {
 import {
   deleteIndex,
   elasticsearchNode,
+  fakeElasticsearch,
+  json,
   openSearchFixture,
   type SearchFixture,
   uniqueIndex,
@@ -381,26 +382,4 @@ async function closedPort(): Promise<number> {
   const { port } = probe.address() as { port: number };
   await new Promise((resolve) => probe.close(resolve));
   return port;
-}
-
-/** An HTTP server that answers as `handler` says, with the header the client checks for. */
-async function fakeElasticsearch(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createHttpServer((req, res) => {
-    res.setHeader('x-elastic-product', 'Elasticsearch');
-    req.resume();
-    req.on('end', () => handler(req, res));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }
