@@ -1,20 +1,23 @@
 /**
- * Op log append throughput on the Cassandra of `pnpm infra:up`, for batches of 1 and 10 ops,
- * one document and 100 documents appended to concurrently.
+ * Op log appends on the Cassandra of `pnpm infra:up`.
  *
  *   pnpm --filter @tandem/adapters-cassandra bench [seconds per case]
  *
- * Each document has one writer that awaits each append before the next: the commit
+ * Closed loop: batches of 1 and 10 ops, one document and 100 documents appended to
+ * concurrently, each document's writer awaiting each append before the next (the commit
  * pipeline's pattern, where a batch is the ops that arrived while the previous append was in
- * flight. Prints appends/s, ops/s, the latency of one append, and the CPU spent per op by
- * this process and by Cassandra (found by its CQL port). Works in a keyspace of its own,
- * dropped at the end.
+ * flight). Prints appends/s, ops/s, the latency of one append, and the CPU spent per op by
+ * this process and by Cassandra.
+ *
+ * Open loop: single-op appends over 100 documents at fixed rates, as a cluster's workers send
+ * them. Prints Cassandra's CPU per second and per append at each rate: how much of its cost is
+ * being kept awake rather than the appends themselves.
+ *
+ * Works in a keyspace of its own, dropped at the end.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { OpRecord } from '@tandem/core';
-import { readEndpoints } from '@tandem/testkit';
+import { processTree, readEndpoints, serverPids, totalCpuSeconds } from '@tandem/testkit';
 import {
   CassandraOpLog,
   type CassandraOptions,
@@ -52,34 +55,21 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
 }
 
-/** The pid listening on Cassandra's CQL port, to read its CPU time from /proc; undefined if ss cannot tell. */
-function cassandraPid(): number | undefined {
-  const port = contactPoints[0]?.split(':')[1] ?? '9042';
-  try {
-    const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
-    const pid = /pid=(\d+)/.exec(out)?.[1];
-    return pid === undefined ? undefined : Number(pid);
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU seconds (user + system) a process has used. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / 100;
-}
-
-const pid = cassandraPid();
+const pids = processTree(serverPids('cassandra'));
+const cassandraCpu = () => totalCpuSeconds(pids);
 console.log(
-  `Cassandra at ${contactPoints.join(', ')} (pid ${pid ?? 'unknown'}), Node ${process.version}, ` +
+  `Cassandra at ${contactPoints.join(', ')} (pids ${pids.join(', ')}), Node ${process.version}, ` +
     `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${seconds} s per case`,
 );
 await migrateCassandra(options);
 const client = await connectCassandra(options);
 try {
   const log = await CassandraOpLog.open(client);
+  // First, while Cassandra has no flushes or compactions of the closed loop's data to do.
+  console.log(
+    '\nopen loop, 100 docs, 1 op per append\nappends/s offered  done/s   cassandra CPU %   cassandra CPU µs/append',
+  );
+  for (const rate of [0, 30, 100, 300, 1000, 3000]) await atRate(log, rate);
   console.log(
     '\ndocs  batch  appends/s     ops/s   p50 ms   p99 ms   wall µs/op   node CPU µs/op   cassandra CPU µs/op',
   );
@@ -106,7 +96,7 @@ async function run(log: CassandraOpLog, docs: number, size: number): Promise<voi
 
   const latencies: number[] = [];
   const cpuBefore = process.cpuUsage();
-  const cassandraBefore = pid === undefined ? undefined : cpuSeconds(pid);
+  const cassandraBefore = cassandraCpu();
   const start = performance.now();
   await Promise.all(
     ids.map(async (id) => {
@@ -119,8 +109,7 @@ async function run(log: CassandraOpLog, docs: number, size: number): Promise<voi
   );
   const elapsed = (performance.now() - start) / 1_000;
   const cpu = process.cpuUsage(cpuBefore);
-  const cassandraCpu =
-    pid === undefined || cassandraBefore === undefined ? Number.NaN : cpuSeconds(pid) - cassandraBefore;
+  const cassandraUsed = cassandraCpu() - cassandraBefore;
   latencies.sort((a, b) => a - b);
   const appends = latencies.length;
   const ops = appends * size;
@@ -129,6 +118,37 @@ async function run(log: CassandraOpLog, docs: number, size: number): Promise<voi
       `  ${(ops / elapsed).toFixed(0).padStart(8)}  ${percentile(latencies, 50).toFixed(2).padStart(7)}` +
       `  ${percentile(latencies, 99).toFixed(2).padStart(7)}  ${((elapsed * 1e6) / ops).toFixed(1).padStart(11)}` +
       `  ${((cpu.user + cpu.system) / ops).toFixed(1).padStart(15)}` +
-      `  ${((cassandraCpu * 1e6) / ops).toFixed(1).padStart(20)}`,
+      `  ${((cassandraUsed * 1e6) / ops).toFixed(1).padStart(20)}`,
+  );
+}
+
+/** Appends one op at a time to 100 documents at `rate` appends/s for `seconds`, without waiting for each. */
+async function atRate(log: CassandraOpLog, rate: number): Promise<void> {
+  const next = new Map<string, number>();
+  let sent = 0;
+  let done = 0;
+  const appendOne = async () => {
+    const id = `rate-${rate}-${sent % 100}`;
+    const version = next.get(id) ?? 1;
+    next.set(id, version + 1);
+    sent += 1;
+    await log.append(id, batch(`client-${id}`, version, 1));
+    done += 1;
+  };
+  const before = cassandraCpu();
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  while (performance.now() - start < seconds * 1_000) {
+    const due = Math.floor(((performance.now() - start) / 1_000) * rate);
+    while (sent < due) pending.push(appendOne());
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - start) / 1_000;
+  const used = cassandraCpu() - before;
+  const perAppend = done === 0 ? '-' : ((used * 1e6) / done).toFixed(0);
+  console.log(
+    `${String(rate).padStart(17)}  ${(done / elapsed).toFixed(0).padStart(6)}` +
+      `  ${((100 * used) / elapsed).toFixed(1).padStart(16)}  ${perAppend.padStart(24)}`,
   );
 }
