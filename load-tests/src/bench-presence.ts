@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { availableParallelism, cpus } from 'node:os';
 import { colorOf } from '@tandem/core';
-import { Random, seedFromEnv, sleep } from '@tandem/testkit';
+import { processCpuSeconds, Random, seedFromEnv, sleep } from '@tandem/testkit';
 import WebSocket, { WebSocketServer } from 'ws';
-import { processCpuSeconds } from './proc.js';
 import { num, table } from './report.js';
 import { freePort, ServerChannel } from './targets/child-process.js';
 import { serveCommands } from './targets/ipc.js';
@@ -436,7 +435,7 @@ async function benchTandem(seed: number): Promise<Result> {
     return await measure(
       'tandem',
       running.urls[0] as string,
-      running.pids[0] as number,
+      running.processes[0]?.pid as number,
       async (i) => tokens[i] as string,
       seed,
     );

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { codePointLength } from '@tandem/client';
+import { machineBusySeconds, processTree, processTrees, totalCpuSeconds, totalMemory } from '@tandem/testkit';
 import type { ClientDriver, Editor, EditorEvents, TextOp } from './clients/editor.js';
 import { sharedbDriver } from './clients/sharedb.js';
 import { tandemDriver } from './clients/tandem.js';
+import { type CpuGroup, cpuBreakdown } from './cpu-breakdown.js';
 import { LatencyTracker } from './latency.js';
-import { machineBusySeconds, processTree, totalCpuSeconds, totalMemory } from './proc.js';
 import type { RunningTarget, Target } from './targets/index.js';
 
 /**
@@ -60,6 +61,12 @@ export interface StepResult {
   latencyMs: LatencySummary;
   /** Server process CPU (user + system) during the window. */
   serverCpuS: number;
+  /**
+   * serverCpuS by process (a cluster's services and servers, its workers and its gateways
+   * each summed), over the same window: the lines add up to serverCpuS. One line for a
+   * one-process server.
+   */
+  cpuBreakdown: CpuGroup[];
   /** serverCpuS / keystrokes committed during the window. */
   cpuUsPerOp: number;
   /** Server VmHWM at the end of the step. */
@@ -230,14 +237,15 @@ export async function runStep(target: Target, spec: StepSpec): Promise<StepResul
     const next = all.map(() => start + random() * interval);
     const rngs = all.map((_, i) => seededRandom((spec.seed ?? 1) * 7919 + i));
     let windowOpen = false;
-    let cpu0 = 0;
+    // Per process of the server, so that the breakdown and the total come from the same readings.
+    let serverTrees: number[][] = [];
+    let cpu0: number[] = [];
     let busy0 = 0;
-    let serverPids: number[] = [];
     let gen0 = process.cpuUsage();
     let dropped = 0;
     const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     let windowEndedAt = 0;
-    let cpu1 = 0;
+    let cpu1: number[] = [];
     let busy1 = 0;
     let gen1 = { user: 0, system: 0 };
     let nextProgress = start + 1000;
@@ -258,15 +266,15 @@ export async function runStep(target: Target, spec: StepSpec): Promise<StepResul
         if (!windowOpen && t >= start + spec.warmupMs) {
           windowOpen = true;
           meter.setWindow(t, t + spec.durationMs);
-          serverPids = processTree(server.pids);
-          cpu0 = totalCpuSeconds(serverPids);
+          serverTrees = processTrees(server.processes.map((p) => p.pid));
+          cpu0 = serverTrees.map((pids) => totalCpuSeconds(pids));
           busy0 = machineBusySeconds();
           gen0 = process.cpuUsage();
           loopDelay.enable();
         }
         if (windowOpen && t >= meter.windowEnd) {
           windowEndedAt = t;
-          cpu1 = totalCpuSeconds(serverPids);
+          cpu1 = serverTrees.map((pids) => totalCpuSeconds(pids));
           busy1 = machineBusySeconds();
           gen1 = process.cpuUsage(gen0);
           loopDelay.disable();
@@ -333,10 +341,15 @@ export async function runStep(target: Target, spec: StepSpec): Promise<StepResul
         convergence = `${docIds[d]}: editor ${bad} at version ${e.version} (${codePointLength(e.text)} code points), server at ${truth?.version} (${truth ? codePointLength(truth.text) : '?'} code points)`;
       }
     }
-    const memory = totalMemory(processTree(server.pids));
+    const memory = totalMemory(processTree(server.processes.map((p) => p.pid)));
     const windowS = (windowEndedAt - meter.windowStart) / 1000;
     const h = meter.tracker.histogram;
-    const serverCpuS = cpu1 - cpu0;
+    const processCpu = server.processes.map(({ name, group }, i) => ({
+      name,
+      group,
+      cpuS: (cpu1[i] as number) - (cpu0[i] as number),
+    }));
+    const serverCpuS = processCpu.reduce((sum, p) => sum + p.cpuS, 0);
     const generatorCpuS = (gen1.user + gen1.system) / 1e6;
     if (dropped > 0) {
       meter.errors += dropped;
@@ -362,6 +375,7 @@ export async function runStep(target: Target, spec: StepSpec): Promise<StepResul
       },
       serverCpuS,
       cpuUsPerOp: meter.committedInWindow ? (serverCpuS * 1e6) / meter.committedInWindow : Number.NaN,
+      cpuBreakdown: cpuBreakdown(processCpu, meter.committedInWindow),
       peakRssMb: memory.peakRssMb,
       generatorCpuPct: (generatorCpuS / windowS) * 100,
       // The histogram holds whole timer periods: the delay is what exceeds the resolution.

@@ -1,3 +1,4 @@
+import { groupLabel } from './cpu-breakdown.js';
 import type { StepResult } from './load.js';
 
 /** A Markdown table padded to line up in a terminal too. `right` marks numeric columns. */
@@ -58,5 +59,57 @@ export function resultTable(results: StepResult[]): string {
       r.converged ? (r.errors ? `yes (${r.errors} errors)` : 'yes') : 'NO',
     ]),
     [false, true, true, true, true, true, true, true, true, true, true, true, true, false],
+  );
+}
+
+/** The results of servers of more than one process: the others have nothing to break down. */
+function multiProcess(results: readonly StepResult[]): StepResult[] {
+  return results.filter((r) => r.cpuBreakdown.length > 1);
+}
+
+/**
+ * A scenario's server CPU by process, one line per process or group and a total line that
+ * matches the scenario table; undefined when no result has more than one process.
+ */
+export function cpuBreakdownTable(results: readonly StepResult[]): string | undefined {
+  const shown = multiProcess(results);
+  if (!shown.length) return undefined;
+  return table(
+    ['target', 'process', 'CPU s', 'CPU µs/op', '% of server CPU'],
+    shown.flatMap((r) => [
+      ...r.cpuBreakdown.map((g) => [
+        r.target,
+        groupLabel(g),
+        num(g.cpuS, 2),
+        num(g.usPerOp, 0),
+        `${num(g.pctOfTotal, 1)}%`,
+      ]),
+      [r.target, 'total', num(r.serverCpuS, 2), num(r.cpuUsPerOp, 0), '100%'],
+    ]),
+    [false, false, true, true, true],
+  );
+}
+
+/**
+ * A ramp's server CPU by process, one row per step: each group's µs per committed op and, in
+ * parentheses, its share of the server's CPU. Columns are the groups in the order the targets
+ * list them; undefined when no result has more than one process.
+ */
+export function rampCpuBreakdownTable(steps: readonly StepResult[]): string | undefined {
+  const shown = multiProcess(steps);
+  if (!shown.length) return undefined;
+  const groups = [...new Set(shown.flatMap((r) => r.cpuBreakdown.map((g) => g.group)))];
+  return table(
+    ['target', 'step', ...groups, 'total'],
+    shown.map((r) => [
+      r.target,
+      r.label,
+      ...groups.map((name) => {
+        const g = r.cpuBreakdown.find((x) => x.group === name);
+        return g ? `${num(g.usPerOp, 0)} (${num(g.pctOfTotal, 0)}%)` : '-';
+      }),
+      num(r.cpuUsPerOp, 0),
+    ]),
+    [false, true, ...groups.map(() => true), true],
   );
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { runStep, type StepResult, type StepSpec } from './load.js';
-import { ms, num, resultTable, table } from './report.js';
+import { cpuBreakdownTable, ms, num, rampCpuBreakdownTable, resultTable, table } from './report.js';
 import { describe, type RampScenario, SCENARIOS, type Scenario } from './scenarios.js';
 import { TARGETS, type Target, targetByName } from './targets/index.js';
 
@@ -121,6 +121,7 @@ async function tryStep(target: Target, spec: StepSpec): Promise<StepResult> {
       latencyMs: { samples: 0, p50: nan, p95: nan, p99: nan, max: nan, mean: nan },
       serverCpuS: nan,
       cpuUsPerOp: nan,
+      cpuBreakdown: [],
       peakRssMb: nan,
       generatorCpuPct: nan,
       generatorLoopDelayP99Ms: nan,
@@ -303,7 +304,10 @@ for (const s of scenarios) {
       }
     }
     fixedResults.set(s.id, results);
-    const text = `${s.id}: ${describe(s)}\n\n${resultTable(results)}`;
+    const breakdown = cpuBreakdownTable(results);
+    const text =
+      `${s.id}: ${describe(s)}\n\n${resultTable(results)}` +
+      (breakdown ? `\n\n${s.id}: server CPU by process, over the same window\n\n${breakdown}` : '');
     summaries.push(text);
     console.log(`\n${text}\n`);
   } else {
@@ -312,7 +316,14 @@ for (const s of scenarios) {
     rampResults.set(s.id, outcomes);
     const text = `${s.id}: ${describe(s)}, ×${rampFactor} per step, until p99 > ${p99Limit} ms or committed < 90% of offered\n\n${rampTables(outcomes)}`;
     summaries.push(text);
-    console.log(`\n${text}\n`);
+    // Not in the summary: a row per step and a column per process is too much to repeat.
+    const breakdown = rampCpuBreakdownTable(outcomes.flatMap((o) => o.steps));
+    console.log(
+      `\n${text}\n` +
+        (breakdown
+          ? `\n${s.id}: server CPU by process, µs per committed op (% of the server's CPU)\n\n${breakdown}\n`
+          : ''),
+    );
   }
 }
 

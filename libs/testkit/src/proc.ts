@@ -13,17 +13,27 @@ const CLK_TCK = (() => {
   }
 })();
 
-/** User + system CPU time the process has used so far, in seconds (resolution 1 / CLK_TCK). */
+/** User + system CPU time of the process and of its children it waited for, in seconds (resolution 1 / CLK_TCK). */
 export function processCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) is in parentheses and may hold spaces: split after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state), so utime (field 14) is fields[11] and stime (field 15) fields[12].
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  // fields[0] is field 3 (state), so utime (field 14) is fields[11], stime fields[12], and the
+  // time of its children that exited and were waited for (cutime, cstime) fields[13] and
+  // [14]: a short-lived child (a Postgres backend) then stays counted in its parent's tree.
+  return fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0) / CLK_TCK;
 }
 
 /** The processes started by `roots`, the roots included (Postgres backends, JVM helpers…). */
 export function processTree(roots: readonly number[]): number[] {
+  return processTrees(roots).flat();
+}
+
+/**
+ * The tree of each root, from one read of the process table, each process in one tree only
+ * (the first that reaches it), so that the trees' CPU adds up to the CPU of all of them.
+ */
+export function processTrees(roots: readonly number[]): number[][] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -37,13 +47,18 @@ export function processTree(roots: readonly number[]): number[] {
       // Exited while the table was read.
     }
   }
-  const all: number[] = [];
-  const visit = (pid: number) => {
-    all.push(pid);
-    for (const child of children.get(pid) ?? []) visit(child);
-  };
-  for (const root of roots) visit(root);
-  return all;
+  const seen = new Set<number>();
+  return roots.map((root) => {
+    const tree: number[] = [];
+    const visit = (pid: number) => {
+      if (seen.has(pid)) return;
+      seen.add(pid);
+      tree.push(pid);
+      for (const child of children.get(pid) ?? []) visit(child);
+    };
+    visit(root);
+    return tree;
+  });
 }
 
 /** CPU seconds of every process in `pids`, summed (a process that has exited counts as 0). */

@@ -1,35 +1,35 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { signToken } from '@tandem/auth';
-import { startCluster } from '@tandem/cluster';
-import { endpointsPath, readEndpoints } from '@tandem/testkit';
+import { type ServiceName, startCluster } from '@tandem/cluster';
+import { readEndpoints, serverPids } from '@tandem/testkit';
 import { serverNodeArgs } from './child-process.js';
-import type { RunningTarget, Target } from './target.js';
+import type { RunningTarget, ServerProcess, Target } from './target.js';
 
 /**
- * The pids of the servers `pnpm infra:up` started (each server's pids/*.json), so that a
- * cluster's CPU per op includes its infrastructure: Redis, Cassandra, Kafka, Postgres, S3
- * and Elasticsearch. The Redis Cluster (there for the Lua scripts' tests) serves no cluster.
+ * The servers `pnpm infra:up` started (each server's pids/*.json), so that a cluster's CPU per
+ * op includes its infrastructure: Redis, Cassandra, Kafka, Postgres, S3 and Elasticsearch,
+ * each named after its folder. The Redis Cluster (there for the Lua scripts' tests) serves no
+ * cluster.
  */
-function infrastructurePids(): number[] {
-  const root = dirname(endpointsPath());
-  const pids: number[] = [];
-  for (const server of ['redis', 'postgres', 'cassandra', 'kafka', 's3', 'elasticsearch']) {
-    const dir = join(root, server, 'pids');
-    for (const file of readdirSync(dir)) {
-      pids.push((JSON.parse(readFileSync(join(dir, file), 'utf8')) as { pid: number }).pid);
-    }
-  }
-  return pids;
+function infrastructureProcesses(): ServerProcess[] {
+  return ['redis', 'postgres', 'cassandra', 'kafka', 's3', 'elasticsearch'].flatMap((server) =>
+    serverPids(server).map((pid) => ({ name: server, pid })),
+  );
 }
+
+/** The breakdown's line for each kind of service that runs several times. */
+const SERVICE_GROUPS: Partial<Record<ServiceName, string>> = {
+  'collab-worker': 'collab workers',
+  gateway: 'gateways',
+};
 
 /**
  * Tandem in distributed mode on the servers of `pnpm infra:up`: gateways, collab workers
  * and the api as separate processes (infra/cluster), editors spread over the gateways, ops
  * durable in Cassandra before their ack. CPU and memory are summed over every process of
- * the cluster and of its infrastructure.
+ * the cluster and of its infrastructure; the CPU is also reported per process.
  */
 export function clusterTarget(name: string, shape: { gateways: number; workers: number }): Target {
   return {
@@ -58,16 +58,11 @@ export function clusterTarget(name: string, shape: { gateways: number; workers: 
       };
       return {
         urls: cluster.gatewayUrls,
-        pids: [
-          ...[
-            cluster.api,
-            cluster.searchIndexer,
-            cluster.snapshotService,
-            cluster.historyService,
-            ...cluster.gateways,
-            ...cluster.workers,
-          ].map((p) => p.pid),
-          ...infrastructurePids(),
+        processes: [
+          ...cluster
+            .processes()
+            .map(({ name, service, pid }) => ({ name, group: SERVICE_GROUPS[service], pid })),
+          ...infrastructureProcesses(),
         ],
         createDocs: (docIds, content) =>
           inBatches(docIds, (id) =>

@@ -4,7 +4,7 @@ import { sharedbTarget } from './sharedb-target.js';
 import { standaloneTarget } from './standalone-target.js';
 import type { Target } from './target.js';
 
-export type { RunningTarget, Target } from './target.js';
+export type { RunningTarget, ServerProcess, Target } from './target.js';
 
 /** Every target TARGETS= can name, in the order the tables list them. */
 export const TARGETS: readonly Target[] = [

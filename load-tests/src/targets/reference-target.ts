@@ -13,7 +13,7 @@ export const referenceTarget: Target = {
     const server = await ServerChannel.start('reference-server-process.ts');
     return {
       urls: [server.url],
-      pids: [server.pid],
+      processes: [{ name: 'server', pid: server.pid }],
       createDocs: (docIds, content) => server.createDocs(docIds, content),
       tokenFor: async (user) => user,
       stop: () => server.stop(),

@@ -12,7 +12,7 @@ export const sharedbTarget: Target = {
     const server = await ServerChannel.start('sharedb-server.ts');
     return {
       urls: [server.url],
-      pids: [server.pid],
+      processes: [{ name: 'server', pid: server.pid }],
       createDocs: (docIds, content) => server.createDocs(docIds, content),
       tokenFor: async () => '',
       stop: () => server.stop(),

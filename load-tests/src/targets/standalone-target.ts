@@ -47,7 +47,7 @@ export const standaloneTarget: Target = {
     };
     return {
       urls: [`ws://127.0.0.1:${port}/ws`],
-      pids: [child.pid as number],
+      processes: [{ name: 'server', pid: child.pid as number }],
       createDocs: (docIds, content) =>
         inBatches(docIds, (id) =>
           call('POST', '/api/v1/documents', owner, { id, title: id, type: 'text', content }),

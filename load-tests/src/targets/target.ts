@@ -20,8 +20,9 @@ export interface RunningTarget {
   /**
    * The processes whose CPU and memory count as the server's, read from /proc/<pid>: the
    * server, or every process of a cluster, infrastructure included. Their children count too.
+   * The report sums them, and for more than one also breaks the CPU down by process.
    */
-  readonly pids: readonly number[];
+  readonly processes: readonly ServerProcess[];
   /** Creates `text` documents with these ids, each holding `content`. */
   createDocs(docIds: string[], content: string): Promise<void>;
   /**
@@ -31,4 +32,17 @@ export interface RunningTarget {
   tokenFor(user: string, docIds: string[]): Promise<string>;
   /** Stops the server process and waits for it to exit. */
   stop(): Promise<void>;
+}
+
+/** One process of a running target, with the name its CPU is reported under. */
+export interface ServerProcess {
+  /** e.g. `worker-1`, `api`, `cassandra`; the single process of a one-process target is `server`. */
+  readonly name: string;
+  /**
+   * Processes of the same kind that the breakdown sums into one line, e.g. `collab workers`
+   * for `worker-1` … `worker-3` (printed as `collab workers (3)`). Without it the process has
+   * a line of its own.
+   */
+  readonly group?: string;
+  readonly pid: number;
 }
