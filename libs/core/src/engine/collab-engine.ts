@@ -377,11 +377,7 @@ export class CollabEngine implements CollabService {
 
   private async commitBatch(doc: LiveDoc, batch: PendingSubmit[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      // The commit's version check finds out whether the state store moved past this copy
-      // (another process committed, or a commit here failed before reaching the op log), and
-      // the next attempt catches up; asking first would cost a round trip per batch. At version
-      // 0 a store that lost the document would accept the commit, so that one asks.
-      if (attempt > 1 || doc.version === 0) await this.syncWithState(doc);
+      await this.syncWithState(doc);
       const { outcomes, records, snapshot } = await this.prepare(doc, batch);
       if (records.length > 0) {
         const committed = await this.deps.state.commit(doc.id, doc.version, records);
