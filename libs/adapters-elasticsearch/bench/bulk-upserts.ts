@@ -16,11 +16,9 @@
  * figures noisy: compare runs made back to back. Works in an index of its own, deleted at
  * the end.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Random, readEndpoints } from '@tandem/testkit';
+import { CLK_TCK, processTree, Random, readEndpoints, serverPids } from '@tandem/testkit';
 import {
   createElasticsearchClient,
   type ElasticsearchSearchIndex,
@@ -32,33 +30,6 @@ const SECONDS = Number(process.argv[3] ?? '20');
 const GRID_MS = 500;
 const CHARS = 500;
 const SEED = 20_250_404;
-
-const pidsDir = join(import.meta.dirname, '../../../.infra/elasticsearch/pids');
-const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-
-/** The pids of Elasticsearch's processes: the launcher of each node and its descendants. */
-function elasticsearchPids(): number[] {
-  const roots = readdirSync(pidsDir)
-    .filter((name) => name.endsWith('.json'))
-    .map((name) => (JSON.parse(readFileSync(join(pidsDir, name), 'utf8')) as { pid: number }).pid);
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    const stat = Number.isInteger(pid) ? readStat(`/proc/${pid}/stat`) : undefined;
-    if (stat) parents.set(pid, Number(stat.fields[1]));
-  }
-  const tree = new Set(roots);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, parent] of parents) {
-      if (tree.has(parent) && !tree.has(pid)) {
-        tree.add(pid);
-        grew = true;
-      }
-    }
-  }
-  return [...tree];
-}
 
 /**
  * A /proc stat file: the command (a thread's name) and the fields after it, state first; so
@@ -110,7 +81,7 @@ function cpu(pids: readonly number[]): Cpu {
       else if (/^(GC |G1 )/.test(thread.name)) sum.gc += ticks(thread.fields);
     }
   }
-  return { total: sum.total / ticksPerSecond, jit: sum.jit / ticksPerSecond, gc: sum.gc / ticksPerSecond };
+  return { total: sum.total / CLK_TCK, jit: sum.jit / CLK_TCK, gc: sum.gc / CLK_TCK };
 }
 
 function since(from: Cpu, to: Cpu): Cpu {
@@ -149,7 +120,8 @@ async function upsertOnGrid(index: ElasticsearchSearchIndex, seconds: number): P
 
 const { node, version } = readEndpoints().elasticsearch;
 const indexName = `tandem-bench-upserts-${Date.now().toString(36)}`;
-const pids = elasticsearchPids();
+// The launcher of each node and the server it starts.
+const pids = processTree(serverPids('elasticsearch'));
 console.log(
   `Elasticsearch ${version} at ${node} (pids ${pids.join(', ')}), Node ${process.version}; ` +
     `${DOCS} documents of ~${CHARS} characters upserted together every ${GRID_MS} ms for ${SECONDS} s`,

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { endpointsPath } from './endpoints.js';
 
 /** Clock ticks per second of the utime/stime fields in /proc/<pid>/stat (100 on Linux almost always). */
-const CLK_TCK = (() => {
+export const CLK_TCK = (() => {
   try {
     const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
     return Number.isFinite(n) && n > 0 ? n : 100;
