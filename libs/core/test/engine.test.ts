@@ -246,6 +246,49 @@ describe('the commit pipeline', () => {
     expect(await a.engine.open('d')).toEqual({ type: 'text', version: 4, snapshot: 'cbba' });
   });
 
+  it('a copy left behind while its document was owned elsewhere takes ops based on what was committed there', async () => {
+    const a = setup();
+    const b = setup({ opLog: a.opLog, snapshots: a.snapshots, state: a.state });
+    await a.engine.initDocument('d', 'text', '');
+    await a.engine.submit(op({ op: ['a'] }));
+    await b.engine.submit(op({ clientId: 'client-bob', baseVersion: 1, op: ['b'] }));
+    await b.engine.submit(op({ clientId: 'client-bob', seq: 2, baseVersion: 2, op: ['b'] }));
+    // Refusing these as VERSION_FUTURE or a reused seq would make the client drop its edits.
+    expect(await a.engine.submit(op({ clientId: 'client-bob', seq: 3, baseVersion: 3, op: ['c'] }))).toEqual({
+      version: 4,
+      duplicate: false,
+    });
+    expect(await b.engine.submit(op({ clientId: 'client-bob', seq: 4, baseVersion: 4, op: ['d'] }))).toEqual({
+      version: 5,
+      duplicate: false,
+    });
+    expect(await a.engine.submit(op({ clientId: 'client-bob', seq: 2, baseVersion: 2, op: ['b'] }))).toEqual({
+      version: 3,
+      duplicate: true,
+    });
+    const log = await a.opLog.read('d', 1);
+    expect(log.map((r) => r.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(log.reduce((doc, r) => textType.apply(doc, r.op as TextOp), '')).toBe('dcbba');
+  });
+
+  it('answers a resend committed elsewhere but not yet in the op log only once it is there', async () => {
+    const a = setup();
+    const b = setup({ opLog: a.opLog, snapshots: a.snapshots, state: a.state });
+    await a.engine.initDocument('d', 'text', '');
+    await a.engine.submit(op({ op: ['a'] }));
+    a.opLog.down = true;
+    expect(await refusal(b.engine.submit(op({ clientId: 'client-bob', baseVersion: 1, op: ['b'] })))).toEqual({
+      code: 'UNAVAILABLE',
+      retryable: true,
+    });
+    a.opLog.down = false;
+    expect(await a.engine.submit(op({ clientId: 'client-bob', baseVersion: 1, op: ['b'] }))).toEqual({
+      version: 2,
+      duplicate: true,
+    });
+    expect((await a.opLog.read('d', 1)).map((r) => r.version)).toEqual([1, 2]);
+  });
+
   it('after the state store lost its data, a copy that is behind the op log catches up before it reseeds', async () => {
     const a = setup();
     const b = setup({ opLog: a.opLog, snapshots: a.snapshots, state: a.state });

@@ -376,9 +376,22 @@ export class CollabEngine implements CollabService {
   }
 
   private async commitBatch(doc: LiveDoc, batch: PendingSubmit[]): Promise<void> {
+    // The state store's head is not read before every batch: the commit's version check finds
+    // a head that moved past this copy (another process committed, or a commit here failed
+    // before reaching the op log), and the next attempt catches up. Two cases cannot wait for
+    // that check. At version 0 a store that lost the document would accept the commit. And a
+    // batch with nothing to commit has nothing to check, while its answers may rest on what
+    // the copy has not seen: a refusal (an op based on a version it lacks, a seq it does not
+    // know was committed) makes the client drop its pending edits, and a duplicate committed
+    // past the copy may not be in the op log yet. Those answers wait for a copy that caught up.
+    let catchUp = doc.version === 0;
     for (let attempt = 1; ; attempt++) {
-      await this.syncWithState(doc);
+      if (catchUp) await this.syncWithState(doc);
       const { outcomes, records, snapshot } = await this.prepare(doc, batch);
+      if (!catchUp && outcomes.some((o) => restsOnUnseen(o, doc.version))) {
+        catchUp = true;
+        continue;
+      }
       if (records.length > 0) {
         const committed = await this.deps.state.commit(doc.id, doc.version, records);
         if (!committed.ok) {
@@ -387,6 +400,7 @@ export class CollabEngine implements CollabService {
           if (attempt >= this.maxCommitAttempts) {
             throw new TandemError('UNAVAILABLE', 'The document is busy; retry', { retryAfterMs: 200 });
           }
+          catchUp = true;
           continue;
         }
         await this.deps.opLog.append(doc.id, records);
@@ -526,6 +540,11 @@ function replay(type: AnyDocType, snapshot: unknown, ops: readonly OpRecord[]): 
   let op = structuredClone(first.op);
   for (const r of rest) op = type.compose(op, structuredClone(r.op));
   return type.apply(snapshot, op);
+}
+
+/** An answer that a copy behind the state store could get wrong (see commitBatch). */
+function restsOnUnseen(outcome: Outcome, version: number): boolean {
+  return outcome.kind === 'error' || (outcome.kind === 'duplicate' && outcome.version > version);
 }
 
 /** The version at which `clientId` committed `seq`, if it is among `ops`. */
