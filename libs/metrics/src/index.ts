@@ -6,7 +6,10 @@ export { Counter, Gauge, Histogram, Registry };
 export function createRegistry(labels: Record<string, string> = {}): Registry {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
-  collectDefaultMetrics({ register: registry });
+  // The event-loop lag histogram samples with a timer; prom-client's default of every 10 ms
+  // woke an idle process 100 times a second, which cost more CPU than the idle process
+  // itself (0.36% of a core against 0.29%). Every 50 ms still catches any stall that matters.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 50 });
   return registry;
 }
 export { engineMetrics } from './engine.js';
