@@ -277,10 +277,12 @@ describe('the commit pipeline', () => {
     await a.engine.initDocument('d', 'text', '');
     await a.engine.submit(op({ op: ['a'] }));
     a.opLog.down = true;
-    expect(await refusal(b.engine.submit(op({ clientId: 'client-bob', baseVersion: 1, op: ['b'] })))).toEqual({
-      code: 'UNAVAILABLE',
-      retryable: true,
-    });
+    expect(await refusal(b.engine.submit(op({ clientId: 'client-bob', baseVersion: 1, op: ['b'] })))).toEqual(
+      {
+        code: 'UNAVAILABLE',
+        retryable: true,
+      },
+    );
     a.opLog.down = false;
     expect(await a.engine.submit(op({ clientId: 'client-bob', baseVersion: 1, op: ['b'] }))).toEqual({
       version: 2,
