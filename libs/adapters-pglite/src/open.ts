@@ -69,6 +69,27 @@ async function migrated(db: PGlite): Promise<PGlite> {
     await db.close();
     throw err;
   }
+  return oneStatementPerTurn(db);
+}
+
+/**
+ * Runs the statements of db.query one per turn of the event loop. A PGlite statement runs
+ * synchronously on the event loop, and PGlite starts the next queued one from the previous
+ * one's promise, so a burst of statements (a hundred documents reaching their snapshot at
+ * once, say) ran as one chain of microtasks: no socket was read and no op acknowledged until
+ * all of them were done, 150 to 250 ms in load test S2 (docs/benchmarks.md). Between two
+ * statements the loop now reads its sockets, and an op waits for one statement at most.
+ */
+function oneStatementPerTurn(db: PGlite): PGlite {
+  const query = db.query.bind(db);
+  let previous: Promise<unknown> = Promise.resolve();
+  db.query = ((...args: Parameters<PGlite['query']>) => {
+    const result = previous
+      .then(() => new Promise((resolve) => setImmediate(resolve)))
+      .then(() => query(...args));
+    previous = result.catch(() => undefined);
+    return result;
+  }) as PGlite['query'];
   return db;
 }
 
